@@ -1,0 +1,9 @@
+// Every kernel the TypeScript side calls. The module imports one shared memory, runs on the stub
+// runtime and allocates nothing: TypeScript owns all memory above heap_base().
+export * from './linalg';
+export * from './update';
+export * from './logreg';
+
+export function heap_base(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,131 @@
+// Applying one gradient to the shared weights: SGD and Adam over a "touched list".
+//
+// A gradient lives in a worker's private buffer g (same indexing as w) and a list of the blocks it
+// touched: entries of three i32 [offset (floats), length, stamp id]. Applying a block writes w and
+// zeroes g there, so a block listed twice is applied once (the second pass adds zeros).
+//
+// Gradient-error accounting (optional, `account` != 0): each stamp is an i32 whose low 16 bits count
+// writers now inside the block and whose high 16 bits count finished writes. A writer adds 1 when it
+// starts (an old low part != 0 means another worker was writing the same block: a write-overwrite)
+// and adds 0xFFFF when it is done (one writer less, one version more). Readers compare sums of stamps
+// before and after reading (see stamp_sum).
+
+@inline function writeBegin(stamps: usize, id: i32): i32 {
+  const old = atomic.add<i32>(stamps + (<usize>id << 2), 1);
+  return (old & 0xFFFF) != 0 ? 1 : 0;
+}
+
+@inline function writeEnd(stamps: usize, id: i32): void {
+  atomic.add<i32>(stamps + (<usize>id << 2), 0xFFFF);
+}
+
+// w[k] += a * g[k]; g[k] = 0 over [p, p + n) (byte pointers of the block)
+@inline function sgdBlock(w: usize, g: usize, n: i32, a: f32): void {
+  const va = f32x4.splat(a);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(w + o, f32x4.add(v128.load(w + o), f32x4.mul(va, v128.load(g + o))));
+    v128.store(g + o, zero);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(w + o, load<f32>(w + o) + a * load<f32>(g + o));
+    store<f32>(g + o, 0);
+  }
+}
+
+// Plain SGD step over the listed blocks: w += a * g (a = -learning rate). Returns 1 when any block
+// write overlapped another worker's write to it (only counted when account != 0).
+export function sgd_apply(w: usize, g: usize, list: usize, count: i32, a: f32, stamps: usize, account: i32): i32 {
+  let overlap = 0;
+  for (let e = 0; e < count; e++) {
+    const ent = list + <usize>e * 12;
+    const off = <usize>load<i32>(ent) << 2;
+    const len = load<i32>(ent, 4);
+    const sid = load<i32>(ent, 8);
+    if (account != 0 && sid >= 0) overlap |= writeBegin(stamps, sid);
+    sgdBlock(w + off, g + off, len, a);
+    if (account != 0 && sid >= 0) writeEnd(stamps, sid);
+  }
+  return overlap;
+}
+
+// Synchronous combine: apply the part of the listed blocks that falls in [lo, hi) (floats).
+// Workers own disjoint ranges, so k workers apply k gradients at once without a lock.
+export function sgd_apply_range(w: usize, g: usize, list: usize, count: i32, a: f32, lo: i32, hi: i32): void {
+  for (let e = 0; e < count; e++) {
+    const ent = list + <usize>e * 12;
+    const off = load<i32>(ent);
+    const end = off + load<i32>(ent, 4);
+    const s = off > lo ? off : lo;
+    const t = end < hi ? end : hi;
+    if (s < t) sgdBlock(w + (<usize>s << 2), g + (<usize>s << 2), t - s, a);
+  }
+}
+
+// Adam step on a block: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr_t * m / (sqrt(v) + eps);
+// g = 0. lr_t carries the bias corrections (computed by the caller from the step count).
+@inline function adamBlock(w: usize, g: usize, m: usize, v: usize, n: i32, lrt: f32, b1: f32, b2: f32, eps: f32): void {
+  const vb1 = f32x4.splat(b1), vc1 = f32x4.splat(1 - b1);
+  const vb2 = f32x4.splat(b2), vc2 = f32x4.splat(1 - b2);
+  const vlr = f32x4.splat(lrt), veps = f32x4.splat(eps), zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const mv = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vc1, gv));
+    const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vc2, f32x4.mul(gv, gv)));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vlr, mv), f32x4.add(f32x4.sqrt(vv), veps))));
+    v128.store(g + o, zero);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const mi = b1 * load<f32>(m + o) + (1 - b1) * gi;
+    const vi = b2 * load<f32>(v + o) + (1 - b2) * gi * gi;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(w + o, load<f32>(w + o) - lrt * mi / (Mathf.sqrt(vi) + eps));
+    store<f32>(g + o, 0);
+  }
+}
+
+export function adam_apply(w: usize, g: usize, m: usize, v: usize, list: usize, count: i32, lrt: f32, b1: f32, b2: f32, eps: f32, stamps: usize, account: i32): i32 {
+  let overlap = 0;
+  for (let e = 0; e < count; e++) {
+    const ent = list + <usize>e * 12;
+    const off = <usize>load<i32>(ent) << 2;
+    const len = load<i32>(ent, 4);
+    const sid = load<i32>(ent, 8);
+    if (account != 0 && sid >= 0) overlap |= writeBegin(stamps, sid);
+    adamBlock(w + off, g + off, m + off, v + off, len, lrt, b1, b2, eps);
+    if (account != 0 && sid >= 0) writeEnd(stamps, sid);
+  }
+  return overlap;
+}
+
+export function adam_apply_range(w: usize, g: usize, m: usize, v: usize, list: usize, count: i32, lrt: f32, b1: f32, b2: f32, eps: f32, lo: i32, hi: i32): void {
+  for (let e = 0; e < count; e++) {
+    const ent = list + <usize>e * 12;
+    const off = load<i32>(ent);
+    const end = off + load<i32>(ent, 4);
+    const s = off > lo ? off : lo;
+    const t = end < hi ? end : hi;
+    if (s < t) {
+      const b = <usize>s << 2;
+      adamBlock(w + b, g + b, m + b, v + b, t - s, lrt, b1, b2, eps);
+    }
+  }
+}
+
+// Sum of stamps [first, first + n): a reader takes it before and after reading those blocks; the read
+// overlapped a write if the low 16 bits were non-zero (a writer inside) or the two sums differ.
+export function stamp_sum(stamps: usize, first: i32, n: i32): i32 {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += atomic.load<i32>(stamps + (<usize>(first + i) << 2));
+  return s;
+}
