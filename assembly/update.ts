@@ -1,4 +1,5 @@
 // Applying one gradient to the shared weights: SGD and Adam over a "touched list".
+import { axpy } from './linalg';
 //
 // A gradient lives in a worker's private buffer g (same indexing as w) and a list of the blocks it
 // touched: entries of three i32 [offset (floats), length, stamp id]. Applying a block writes w and
@@ -128,4 +129,32 @@ export function stamp_sum(stamps: usize, first: i32, n: i32): i32 {
   let s = 0;
   for (let i = 0; i < n; i++) s += atomic.load<i32>(stamps + (<usize>(first + i) << 2));
   return s;
+}
+
+// dst += src over the listed blocks clipped to [lo, hi), zeroing src there (synchronous Adam sums
+// the k gradients into one buffer before its single update).
+export function add_range(dst: usize, src: usize, list: usize, count: i32, lo: i32, hi: i32): void {
+  for (let e = 0; e < count; e++) {
+    const ent = list + <usize>e * 12;
+    const off = load<i32>(ent);
+    const end = off + load<i32>(ent, 4);
+    const s = off > lo ? off : lo;
+    const t = end < hi ? end : hi;
+    if (s < t) {
+      const b = <usize>s << 2;
+      axpy(t - s, 1, src + b, dst + b);
+      zero(t - s, src + b);
+    }
+  }
+}
+
+// Dense Adam step over [lo, hi) (floats) of w, reading and zeroing g there.
+export function adam_dense_range(w: usize, g: usize, m: usize, v: usize, lrt: f32, b1: f32, b2: f32, eps: f32, lo: i32, hi: i32): void {
+  if (hi <= lo) return;
+  const b = <usize>lo << 2;
+  adamBlock(w + b, g + b, m + b, v + b, hi - lo, lrt, b1, b2, eps);
+}
+
+export function zero(n: i32, x: usize): void {
+  memory.fill(x, 0, <usize>n << 2);
 }

@@ -1,6 +1,6 @@
 // Bundles the library, the worker, the CLI and the benchmarks into dist/ as ESM for Node 20.
 // The worker must be a built .js file (Node 20 cannot spawn a .ts worker), and it is found at
-// runtime as new URL('../dist/worker.js', import.meta.url), valid from both src/ and dist/.
+// runtime from the package root (src/runtime/package-root.ts), from both src/ and dist/.
 import { build } from 'esbuild';
 
 const external = ['commander', 'cli-progress'];
@@ -13,13 +13,12 @@ await build({
   },
   outdir: 'dist',
   bundle: true,
-  splitting: true,
+  splitting: false,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: true,
   external,
-  chunkNames: 'chunks/[name]-[hash]',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -1,7 +1,7 @@
 // Loading the kernels module and instantiating it over a shared memory.
 // Only the main thread reads the .wasm file; workers receive the compiled WebAssembly.Module.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from './package-root.js';
 
 /** The kernels' exports as TypeScript sees them: pointers are byte offsets (numbers). */
 export type Kernels = Record<string, (...args: number[]) => number> & {
@@ -14,9 +14,9 @@ export const MAX_PAGES = 65536;
 
 let compiled: WebAssembly.Module | undefined;
 
-/** Path of the built kernels; the same relative URL works from src/ and from dist/. */
+/** Path of the built kernels. */
 export function kernelsPath(): string {
-  return fileURLToPath(new URL('../build/kernels.wasm', import.meta.url));
+  return packageFile('build', 'kernels.wasm');
 }
 
 /** Compiles build/kernels.wasm once per process. */
@@ -28,7 +28,7 @@ export function compileKernels(): WebAssembly.Module {
     } catch (e) {
       throw new Error(`cannot read the WebAssembly kernels at ${kernelsPath()}: run "npm run build" first (${(e as Error).message})`);
     }
-    compiled = new WebAssembly.Module(bytes);
+    compiled = new WebAssembly.Module(new Uint8Array(bytes));
   }
   return compiled;
 }

@@ -1,0 +1,156 @@
+// The training engine behind one interface: serial, AsynGrad (async) and synchronous parallel.
+// It lays out the shared memory (model regions from the model, then stamps, optimizer state and one
+// private slot per worker), starts the pool and runs passes.
+import { ArenaLayout } from '../runtime/arena.js';
+import { Command, Ctl, MAX_WORKERS, WStat, wstat } from '../runtime/control.js';
+import { WorkerPool, type PoolOptions } from '../runtime/pool.js';
+import { compileKernels, heapBase, instantiate, type Kernels } from '../runtime/wasm.js';
+import type { ModelPlan, OptimizerPlan, RunPlan, WorkerSlot } from './plan.js';
+
+export type Mode = 'serial' | 'async' | 'sync';
+export const MODES: readonly Mode[] = ['serial', 'async', 'sync'];
+
+/** What a model must give the engine (main-thread side). */
+export interface TrainableModel {
+  /** Reserves the model's regions (weights, data) and describes them. */
+  reserve(arena: ArenaLayout): ModelPlan;
+  /** Writes data and initial weights into the freshly created memory. */
+  fill(memory: WebAssembly.Memory, plan: ModelPlan, kernels: Kernels): void;
+}
+
+export interface EngineOptions {
+  mode: Mode;
+  /** workers (threads); serial mode always uses 1 */
+  threads: number;
+  seed: number;
+  optimizer?: { kind: 'sgd' } | { kind: 'adam'; beta1?: number; beta2?: number; eps?: number };
+  /** gradient-error accounting (default on in async/sync, off in serial) */
+  account?: boolean;
+  pool?: PoolOptions;
+}
+
+export interface WorkerPassStats {
+  samples: number;
+  readErrors: number;
+  writeErrors: number;
+  errors: number;
+  /** errors / samples: the paper's per-thread gradient-error rate */
+  errorRate: number;
+}
+
+export interface PassStats {
+  pass: number;
+  lr: number;
+  seconds: number;
+  samples: number;
+  /** sum of the sample losses seen in the pass (regularisation not included) */
+  loss: number;
+  nonFinite: number;
+  workers: WorkerPassStats[];
+  /** all workers' errors / all samples */
+  gradientErrorRate: number;
+}
+
+export class Engine {
+  private passIndex = 0;
+  private constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly kernels: Kernels,
+    readonly plan: RunPlan,
+    readonly options: EngineOptions,
+    private readonly pool: WorkerPool,
+  ) {}
+
+  static async create(model: TrainableModel, options: EngineOptions): Promise<Engine> {
+    const { mode } = options;
+    if (!MODES.includes(mode)) throw new Error(`--mode must be one of ${MODES.join(', ')} (got "${mode}")`);
+    const workers = mode === 'serial' ? 1 : options.threads;
+    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+      throw new Error(`--threads must be an integer from 1 to ${MAX_WORKERS} (got ${options.threads})`);
+    }
+    const module = compileKernels();
+    const arena = new ArenaLayout(heapBase(module));
+    const mplan = model.reserve(arena);
+    const stampsOffset = arena.reserve('gradient-error stamps', mplan.stampCount * 4);
+    const o = options.optimizer ?? { kind: 'sgd' };
+    let optimizer: OptimizerPlan;
+    if (o.kind === 'adam') {
+      optimizer = {
+        kind: 'adam',
+        beta1: o.beta1 ?? 0.95,
+        beta2: o.beta2 ?? 0.95,
+        eps: o.eps ?? 1e-4,
+        mOffset: arena.reserve('adam first moment', mplan.params * 4),
+        vOffset: arena.reserve('adam second moment', mplan.params * 4),
+      };
+    } else optimizer = { kind: 'sgd' };
+    const slots: WorkerSlot[] = [];
+    for (let i = 0; i < workers; i++) {
+      slots.push({
+        gOffset: arena.reserve(`worker ${i} gradient`, mplan.params * 4),
+        listOffset: arena.reserve(`worker ${i} touched list`, mplan.listCapacity * 12),
+        scratchOffset: arena.reserve(`worker ${i} scratch`, mplan.scratchBytes),
+      });
+    }
+    const memory = arena.createMemory();
+    const kernels = instantiate(module, memory);
+    model.fill(memory, mplan, kernels);
+    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots };
+    const ctl = new Int32Array(memory.buffer, 0, 4096);
+    ctl[Ctl.WORKERS] = workers;
+    ctl[Ctl.ACCOUNT] = (options.account ?? mode !== 'serial') ? 1 : 0;
+    const pool = await WorkerPool.start(module, memory, plan, options.pool);
+    return new Engine(memory, kernels, plan, options, pool);
+  }
+
+  /** Float32Array view of the weights (a live view into the shared memory). */
+  weights(): Float32Array {
+    return new Float32Array(this.memory.buffer, this.plan.model.wOffset, this.plan.model.params);
+  }
+
+  /** Runs one pass of numSamples gradients at learning rate lr. */
+  async runPass(lr: number, opts: { onTick?: (done: number, total: number) => void; samples?: number } = {}): Promise<PassStats> {
+    if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`learning rate must be a positive number (got ${lr})`);
+    const ctl = new Int32Array(this.memory.buffer, 0, 4096);
+    const f32 = new Float32Array(this.memory.buffer, 0, 4096);
+    const f64 = new Float64Array(this.memory.buffer, 0, 2048);
+    const k = this.plan.workers;
+    const total = opts.samples ?? this.plan.model.numSamples;
+    for (let i = 0; i < k; i++) {
+      for (const f of [WStat.SAMPLES, WStat.READ_ERR, WStat.WRITE_ERR, WStat.ANY_ERR, WStat.NONFINITE]) ctl[wstat(i, f)] = 0;
+      f64[Ctl.LOSS_BASE_F64 + i] = 0;
+    }
+    ctl[Ctl.TOTAL] = total;
+    ctl[Ctl.CLAIM] = 0;
+    ctl[Ctl.ABORT] = 0;
+    ctl[Ctl.BAR_COUNT] = 0;
+    f32[Ctl.LR] = lr;
+    const cmd = this.options.mode === 'serial' ? Command.SERIAL_PASS : this.options.mode === 'async' ? Command.ASYNC_PASS : Command.SYNC_PASS;
+    const t0 = performance.now();
+    const onTick = opts.onTick;
+    await this.pool.run(cmd, { onTick: onTick ? () => onTick(Math.min(total, Atomics.load(ctl, Ctl.CLAIM)), total) : undefined });
+    const seconds = (performance.now() - t0) / 1000;
+    if (cmd === Command.SYNC_PASS) ctl[Ctl.STEP] += Math.ceil(total / k);
+    const workers: WorkerPassStats[] = [];
+    let loss = 0, samples = 0, errors = 0, nonFinite = 0;
+    for (let i = 0; i < k; i++) {
+      const s = ctl[wstat(i, WStat.SAMPLES)];
+      const e = ctl[wstat(i, WStat.ANY_ERR)];
+      workers.push({ samples: s, readErrors: ctl[wstat(i, WStat.READ_ERR)], writeErrors: ctl[wstat(i, WStat.WRITE_ERR)], errors: e, errorRate: s ? e / s : 0 });
+      loss += f64[Ctl.LOSS_BASE_F64 + i];
+      samples += s;
+      errors += e;
+      nonFinite += ctl[wstat(i, WStat.NONFINITE)];
+    }
+    return { pass: this.passIndex++, lr, seconds, samples, loss, nonFinite, workers, gradientErrorRate: samples ? errors / samples : 0 };
+  }
+
+  /** Test hook: kill worker i as if it crashed. */
+  killWorker(i: number): Promise<void> {
+    return this.pool.kill(i);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

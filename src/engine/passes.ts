@@ -1,0 +1,143 @@
+// The three training loops, as run inside one worker. Each processes its share of one pass and
+// returns; the worker entry (src/runtime/worker.ts) waits for the next command in between.
+import { Ctl, WStat, wstat } from '../runtime/control.js';
+import type { Rng } from '../runtime/rng.js';
+import type { Kernels } from '../runtime/wasm.js';
+import type { RunPlan } from './plan.js';
+import type { SampleGradient } from './sample-gradient.js';
+
+export interface WorkerContext {
+  index: number;
+  plan: RunPlan;
+  k: Kernels;
+  ctl: Int32Array;
+  ctlF32: Float32Array;
+  ctlF64: Float64Array;
+  grad: SampleGradient;
+  rng: Rng;
+  perm: Int32Array | null; // serial mode: this pass's permutation
+}
+
+/** One optimizer step on this worker's gradient; returns 1 if its write overlapped another write. */
+function applyOwn(c: WorkerContext, count: number, lr: number, account: number): number {
+  const { plan, k } = c;
+  const slot = plan.slots[c.index];
+  const w = plan.model.wOffset;
+  const opt = plan.optimizer;
+  if (opt.kind === 'sgd') {
+    return k.sgd_apply(w, slot.gOffset, slot.listOffset, count, -lr, plan.stampsOffset, account);
+  }
+  const t = Atomics.add(c.ctl, Ctl.STEP, 1) + 1;
+  const lrt = adamRate(lr, opt.beta1, opt.beta2, t);
+  return k.adam_apply(w, slot.gOffset, opt.mOffset, opt.vOffset, slot.listOffset, count, lrt, opt.beta1, opt.beta2, opt.eps, plan.stampsOffset, account);
+}
+
+/** Adam's bias-corrected step size at step t (1-based). */
+export function adamRate(lr: number, b1: number, b2: number, t: number): number {
+  return (lr * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
+}
+
+function record(c: WorkerContext, loss: number, readErr: number, writeErr: number): void {
+  const { ctl, index } = c;
+  ctl[wstat(index, WStat.SAMPLES)]++;
+  if (readErr) ctl[wstat(index, WStat.READ_ERR)]++;
+  if (writeErr) ctl[wstat(index, WStat.WRITE_ERR)]++;
+  if (readErr || writeErr) ctl[wstat(index, WStat.ANY_ERR)]++;
+  if (Number.isFinite(loss)) c.ctlF64[Ctl.LOSS_BASE_F64 + index] += loss;
+  else ctl[wstat(index, WStat.NONFINITE)]++;
+}
+
+/**
+ * AsynGrad (and serial, with a permutation instead of uniform draws): claim a slot of the pass,
+ * draw a sample, compute its gradient from the shared w while others may write it, apply with
+ * plain stores. A pass is TOTAL gradients over all workers together.
+ */
+export function runClaimedPass(c: WorkerContext, serial: boolean): void {
+  const { ctl, grad, plan } = c;
+  const total = ctl[Ctl.TOTAL];
+  const lr = c.ctlF32[Ctl.LR];
+  const account = ctl[Ctl.ACCOUNT];
+  const n = plan.model.numSamples;
+  if (serial && c.perm) c.rng.permutation(c.perm, n);
+  for (;;) {
+    const i = Atomics.add(ctl, Ctl.CLAIM, 1);
+    if (i >= total || ctl[Ctl.ABORT] !== 0) break;
+    const s = serial && c.perm ? c.perm[i % n] : c.rng.int(n);
+    const loss = grad.grad(s, account !== 0);
+    const readErr = account !== 0 && grad.readOverlap() ? 1 : 0;
+    const writeErr = applyOwn(c, grad.listCount(), lr, account);
+    record(c, loss, readErr, writeErr);
+  }
+}
+
+/** Sense-counting barrier: spin briefly (cheap when every worker has its own core), then sleep. */
+function barrier(c: WorkerContext): void {
+  const { ctl } = c;
+  const k = ctl[Ctl.WORKERS];
+  const gen = Atomics.load(ctl, Ctl.BAR_GEN);
+  if (Atomics.add(ctl, Ctl.BAR_COUNT, 1) === k - 1) {
+    Atomics.store(ctl, Ctl.BAR_COUNT, 0);
+    Atomics.add(ctl, Ctl.BAR_GEN, 1);
+    Atomics.notify(ctl, Ctl.BAR_GEN);
+    return;
+  }
+  for (let spin = 0; spin < 20000; spin++) {
+    if (Atomics.load(ctl, Ctl.BAR_GEN) !== gen) return;
+  }
+  while (Atomics.load(ctl, Ctl.BAR_GEN) === gen) {
+    Atomics.wait(ctl, Ctl.BAR_GEN, gen, 100);
+    if (ctl[Ctl.ABORT] !== 0) throw new Error('aborted while waiting at the synchronous barrier');
+  }
+}
+
+/**
+ * Synchronous baseline: in each round every worker computes one gradient on the same w, then after
+ * a barrier worker j applies the SUM of all k gradients to its own slice of w (disjoint slices, so
+ * no lock and no lost update), then a second barrier. Summed, not averaged: a round then moves w as
+ * far as k serial steps would, so a pass (TOTAL gradients) uses the same learning rate as serial.
+ */
+export function runSyncPass(c: WorkerContext): void {
+  const { ctl, grad, plan, k, index } = c;
+  const workers = ctl[Ctl.WORKERS];
+  const total = ctl[Ctl.TOTAL];
+  const lr = c.ctlF32[Ctl.LR];
+  const account = ctl[Ctl.ACCOUNT];
+  const n = plan.model.numSamples;
+  const P = plan.model.params;
+  // This worker's slice of w, aligned to 16 floats (a cache line).
+  const per = Math.ceil(P / workers / 16) * 16;
+  const lo = Math.min(P, index * per);
+  const hi = Math.min(P, lo + per);
+  const rounds = Math.ceil(total / workers);
+  const w = plan.model.wOffset;
+  const opt = plan.optimizer;
+  const stepBase = Atomics.load(ctl, Ctl.STEP); // the main thread adds `rounds` after the pass
+  for (let r = 0; r < rounds; r++) {
+    const active = r * workers + index < total;
+    let count = 0;
+    if (active) {
+      const loss = grad.grad(c.rng.int(n), account !== 0);
+      count = grad.listCount();
+      record(c, loss, account !== 0 && grad.readOverlap() ? 1 : 0, 0);
+    }
+    ctl[wstat(index, WStat.LIST_COUNT)] = count;
+    barrier(c);
+    if (opt.kind === 'sgd') {
+      for (let b = 0; b < workers; b++) {
+        const cnt = ctl[wstat(b, WStat.LIST_COUNT)];
+        if (cnt > 0) k.sgd_apply_range(w, plan.slots[b].gOffset, plan.slots[b].listOffset, cnt, -lr, lo, hi);
+      }
+    } else {
+      // Adam needs the summed gradient before its moment update: sum into worker 0's buffer over
+      // this slice, then one dense Adam step on the slice.
+      const g0 = plan.slots[0].gOffset;
+      for (let b = 1; b < workers; b++) {
+        const cnt = ctl[wstat(b, WStat.LIST_COUNT)];
+        if (cnt > 0) k.add_range(g0, plan.slots[b].gOffset, plan.slots[b].listOffset, cnt, lo, hi);
+      }
+      const t = stepBase + r + 1;
+      k.adam_dense_range(w, g0, opt.mOffset, opt.vOffset, adamRate(lr, opt.beta1, opt.beta2, t), opt.beta1, opt.beta2, opt.eps, lo, hi);
+    }
+    barrier(c);
+  }
+}

@@ -1,0 +1,41 @@
+// What the main thread tells every worker about a training run: plain data (posted in workerData),
+// byte offsets into the shared memory, never objects.
+
+export type OptimizerPlan =
+  | { kind: 'sgd' }
+  | { kind: 'adam'; beta1: number; beta2: number; eps: number; mOffset: number; vOffset: number };
+
+/** A model's part of the plan: where its parameters and data live, and what a worker needs. */
+export interface ModelPlan {
+  /** key into the worker-side model registry (src/models/registry.ts) */
+  kind: string;
+  /** number of f32 parameters; w lives at wOffset */
+  params: number;
+  wOffset: number;
+  /** training samples (sentences) */
+  numSamples: number;
+  /** gradient-error stamps: one i32 per parameter block */
+  stampCount: number;
+  /** the most touched-list entries one gradient can write */
+  listCapacity: number;
+  /** per-worker model scratch, bytes */
+  scratchBytes: number;
+  /** model-specific offsets and sizes */
+  data: Record<string, number>;
+}
+
+/** Per-worker private regions. */
+export interface WorkerSlot {
+  gOffset: number; // gradient buffer, params f32, kept zero between samples
+  listOffset: number; // touched list, listCapacity * 3 i32
+  scratchOffset: number; // model scratch
+}
+
+export interface RunPlan {
+  model: ModelPlan;
+  optimizer: OptimizerPlan;
+  stampsOffset: number;
+  workers: number;
+  seed: number;
+  slots: WorkerSlot[];
+}

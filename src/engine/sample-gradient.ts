@@ -1,0 +1,21 @@
+// How a model plugs into the engines: given a sample index, write the sample's gradient into the
+// worker's private buffer and touched list, reading w from the shared memory, and return its loss.
+import type { Kernels } from '../runtime/wasm.js';
+import type { ModelPlan, WorkerSlot } from './plan.js';
+
+export interface SampleGradient {
+  /** Gradient of sample s into slot.g with its touched list; returns the sample's loss. */
+  grad(s: number, account: boolean): number;
+  /** entries written to the touched list by the last grad() */
+  listCount(): number;
+  /** whether the last grad()'s read of w overlapped another worker's write (when accounting) */
+  readOverlap(): boolean;
+}
+
+export type SampleGradientFactory = (
+  plan: ModelPlan,
+  k: Kernels,
+  memory: WebAssembly.Memory,
+  slot: WorkerSlot,
+  stampsOffset: number,
+) => SampleGradient;

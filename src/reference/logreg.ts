@@ -1,0 +1,20 @@
+// Pure-TypeScript twin of assembly/logreg.ts (f64 arithmetic).
+
+/** Writes the gradient of -log softmax(Wx+b)[y] + l2/2 |W|^2 into g; returns the loss. */
+export function logregGrad(w: Float32Array, C: number, D: number, x: Float32Array, xo: number, y: number, l2: number, g: Float32Array): number {
+  const z = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    let s = w[C * D + c];
+    for (let j = 0; j < D; j++) s += w[c * D + j] * x[xo + j];
+    z[c] = s;
+  }
+  const mx = Math.max(...z);
+  let sum = 0;
+  for (let c = 0; c < C; c++) sum += Math.exp(z[c] - mx);
+  for (let c = 0; c < C; c++) {
+    const p = Math.exp(z[c] - mx) / sum - (c === y ? 1 : 0);
+    for (let j = 0; j < D; j++) g[c * D + j] = l2 * w[c * D + j] + p * x[xo + j];
+    g[C * D + c] = p;
+  }
+  return -(z[y] - mx - Math.log(sum));
+}

@@ -1,0 +1,177 @@
+// Every linear-algebra and update kernel against its pure-TS twin, on random shapes including
+// lengths that are not multiples of 4 (the SIMD tails).
+import { describe, expect, it } from 'vitest';
+import * as ref from '../src/reference/linalg.js';
+import * as upd from '../src/reference/update.js';
+import { logregGrad } from '../src/reference/logreg.js';
+import { rng, testWasm } from './helpers.js';
+
+const t = testWasm(64);
+const r = rng(42);
+function randArray(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = r() * 2 - 1;
+  return a;
+}
+/** copies a into fresh wasm memory and returns its byte offset */
+function put(a: Float32Array): number {
+  const p = t.alloc(a.length * 4 + 16);
+  t.f32.set(a, p / 4);
+  return p;
+}
+function get(p: number, n: number): Float32Array {
+  return t.f32.slice(p / 4, p / 4 + n);
+}
+function close(a: Float32Array, b: Float32Array, tol = 1e-5): void {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (Math.abs(a[i] - b[i]) > tol * (1 + Math.abs(b[i]))) throw new Error(`index ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+const lengths = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 100, 257];
+
+describe('vector kernels match the TS reference', () => {
+  for (const n of lengths) {
+    it(`axpy/scal/dot n=${n}`, () => {
+      const x = randArray(n), y = randArray(n);
+      for (const name of ['axpy', 'axpy_scalar']) {
+        const px = put(x), py = put(y);
+        t.k[name](n, 0.37, px, py);
+        const want = y.slice();
+        ref.axpy(n, 0.37, x, 0, want, 0);
+        close(get(py, n), want);
+      }
+      for (const name of ['scal', 'scal_scalar']) {
+        const px = put(x);
+        t.k[name](n, -1.5, px);
+        const want = x.slice();
+        ref.scal(n, -1.5, want, 0);
+        close(get(px, n), want);
+      }
+      for (const name of ['dot', 'dot_scalar']) {
+        const got = t.k[name](n, put(x), put(y));
+        expect(got).toBeCloseTo(ref.dot(n, x, 0, y, 0), 4);
+      }
+    });
+  }
+});
+
+describe('matrix kernels match the TS reference', () => {
+  const shapes: [number, number][] = [[1, 1], [3, 5], [4, 4], [5, 7], [8, 13], [13, 8], [17, 33], [64, 65]];
+  for (const [m, n] of shapes) {
+    it(`gemv / gemvT / ger ${m}x${n} (lda = n + 3)`, () => {
+      const lda = n + 3;
+      const A = randArray(m * lda);
+      const x = randArray(Math.max(m, n)), y0 = randArray(Math.max(m, n));
+      for (const name of ['gemv', 'gemv_scalar']) {
+        const py = put(y0);
+        t.k[name](m, n, put(A), lda, put(x), py);
+        const want = y0.slice();
+        ref.gemv(m, n, A, 0, lda, x, 0, want, 0);
+        close(get(py, y0.length), want, 1e-5);
+      }
+      for (const name of ['gemvT', 'gemvT_scalar']) {
+        const py = put(y0);
+        t.k[name](m, n, put(A), lda, put(x), py);
+        const want = y0.slice();
+        ref.gemvT(m, n, A, 0, lda, x, 0, want, 0);
+        close(get(py, y0.length), want, 1e-5);
+      }
+      const pA = put(A);
+      t.k.ger(m, n, 0.5, put(x), put(y0), pA, lda);
+      const want = A.slice();
+      ref.ger(m, n, 0.5, x, 0, y0, 0, want, 0, lda);
+      close(get(pA, A.length), want);
+    });
+  }
+});
+
+describe('update kernels match the TS reference', () => {
+  const P = 203;
+  const list: upd.Block[] = [[0, 5, 0], [17, 33, 1], [100, 103, 2], [17, 33, 1]]; // a duplicate block
+  function putList(l: readonly upd.Block[]): number {
+    const p = t.alloc(l.length * 12);
+    l.forEach((b, i) => t.i32.set(b, p / 4 + i * 3));
+    return p;
+  }
+  it('sgd_apply applies each block once and zeroes g', () => {
+    const w = randArray(P), g = randArray(P);
+    const pw = put(w), pg = put(g), stamps = put(new Float32Array(4));
+    t.i32.fill(0, stamps / 4, stamps / 4 + 4);
+    const overlap = t.k.sgd_apply(pw, pg, putList(list), list.length, -0.1, stamps, 1);
+    const ww = w.slice(), gg = g.slice();
+    upd.sgdApply(ww, gg, list, -0.1);
+    close(get(pw, P), ww);
+    close(get(pg, P), gg);
+    expect(overlap).toBe(0);
+    // each write finished: low bits back to 0, versions counted (block 1 written twice)
+    expect([...t.i32.slice(stamps / 4, stamps / 4 + 3)]).toEqual([0x10000, 0x20000, 0x10000]);
+  });
+  it('sgd_apply reports a write that overlaps another writer', () => {
+    const stamps = t.alloc(16);
+    t.i32.set([1, 0, 0, 0], stamps / 4); // another worker is inside block 0
+    expect(t.k.sgd_apply(put(randArray(P)), put(randArray(P)), putList(list), list.length, -0.1, stamps, 1)).toBe(1);
+    expect(t.k.sgd_apply(put(randArray(P)), put(randArray(P)), putList(list), list.length, -0.1, stamps, 0)).toBe(0);
+  });
+  it('sgd_apply_range only touches [lo, hi)', () => {
+    const w = randArray(P), g = randArray(P);
+    const pw = put(w), pg = put(g);
+    t.k.sgd_apply_range(pw, pg, putList(list), list.length, -0.3, 20, 110);
+    const ww = w.slice(), gg = g.slice();
+    upd.sgdApplyRange(ww, gg, list, -0.3, 20, 110);
+    close(get(pw, P), ww);
+    close(get(pg, P), gg);
+  });
+  it('adam_apply and adam_dense_range match', () => {
+    const w = randArray(P), g = randArray(P), m = randArray(P), v = randArray(P).map(Math.abs);
+    const pw = put(w), pg = put(g), pm = put(m), pv = put(v), stamps = t.alloc(16);
+    const l = list.slice(0, 3);
+    t.k.adam_apply(pw, pg, pm, pv, putList(l), l.length, 0.01, 0.9, 0.95, 1e-4, stamps, 0);
+    const [ww, gg, mm, vv] = [w.slice(), g.slice(), m.slice(), v.slice()];
+    upd.adamApply(ww, gg, mm, vv, l, 0.01, 0.9, 0.95, 1e-4);
+    close(get(pw, P), ww, 1e-4);
+    close(get(pm, P), mm);
+    close(get(pv, P), vv);
+    const g2 = randArray(P), pg2 = put(g2);
+    t.k.adam_dense_range(pw, pg2, pm, pv, 0.02, 0.9, 0.95, 1e-4, 3, 150);
+    upd.adamRange(ww, g2, mm, vv, 3, 150, 0.02, 0.9, 0.95, 1e-4);
+    close(get(pw, P), ww, 1e-4);
+  });
+  it('add_range sums a listed gradient into another over [lo, hi)', () => {
+    const a = randArray(P), b = randArray(P);
+    const pa = put(a), pb = put(b);
+    t.k.add_range(pa, pb, putList(list), list.length, 10, 120);
+    const inList = (i: number) => list.some(([o, l]) => i >= o && i < o + l) && i >= 10 && i < 120;
+    const got = get(pa, P), gotB = get(pb, P);
+    for (let i = 0; i < P; i++) {
+      expect(got[i]).toBeCloseTo(inList(i) ? a[i] + b[i] : a[i], 5);
+      expect(gotB[i]).toBe(inList(i) ? 0 : b[i]);
+    }
+  });
+});
+
+describe('logistic-regression gradient', () => {
+  it('matches the TS reference and finite differences', () => {
+    const C = 5, D = 13;
+    const w = randArray(C * D + C), x = randArray(D);
+    const pw = put(w), px = put(x), pg = put(new Float32Array(C * D + C)), scratch = t.alloc(64);
+    const loss = t.k.logreg_grad(pw, C, D, px, 2, 0.1, pg, scratch);
+    const g = new Float32Array(C * D + C);
+    const want = logregGrad(w, C, D, x, 0, 2, 0.1, g);
+    expect(loss).toBeCloseTo(want, 4);
+    close(get(pg, C * D + C), g, 1e-4);
+    // finite differences of the reference objective (loss + l2/2 |W|^2)
+    const f = (ww: Float32Array) => {
+      let sq = 0;
+      for (let j = 0; j < C * D; j++) sq += ww[j] * ww[j];
+      return logregGrad(ww, C, D, x, 0, 2, 0.1, new Float32Array(C * D + C)) + 0.05 * sq;
+    };
+    for (const j of [0, 7, C * D - 1, C * D, C * D + C - 1]) {
+      const h = 1e-2;
+      const wp = w.slice(), wm = w.slice();
+      wp[j] += h;
+      wm[j] -= h;
+      expect((f(wp) - f(wm)) / (2 * h)).toBeCloseTo(g[j], 3);
+    }
+  });
+});
