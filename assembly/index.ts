@@ -3,6 +3,7 @@
 export * from './linalg';
 export * from './update';
 export * from './logreg';
+export * from './crf';
 
 export function heap_base(): usize {
   return __heap_base;

@@ -190,3 +190,8 @@ export function ger(m: i32, n: i32, a: f32, x: usize, y: usize, A: usize, lda: i
     if (xi != 0) axpy(n, xi, y, A + <usize>i * rs);
   }
 }
+
+// dst[i] = src[i], i < n (a worker's private snapshot of shared weights)
+export function copy(n: i32, src: usize, dst: usize): void {
+  memory.copy(dst, src, <usize>n << 2);
+}

@@ -1,1 +1,16 @@
-console.log('todo')
+// `npm run bench -- <name> [options]`: benchmarks print one JSON object per line.
+import { benchEngines } from './engines.js';
+import { benchKernels } from './kernels.js';
+
+const benches: Record<string, (args: string[]) => Promise<void>> = {
+  kernels: benchKernels,
+  engines: benchEngines,
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const run = name ? benches[name] : undefined;
+if (!run) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]`);
+  process.exit(2);
+}
+await run(rest);

@@ -152,19 +152,22 @@ describe('update kernels match the TS reference', () => {
 
 describe('logistic-regression gradient', () => {
   it('matches the TS reference and finite differences', () => {
-    const C = 5, D = 13;
-    const w = randArray(C * D + C), x = randArray(D);
+    const C = 5, D = 13, T = 3;
+    const w = randArray(C * D + C), x = randArray(D * T);
+    const y = Int32Array.from([2, 0, 4]);
+    const py = t.alloc(12);
+    t.i32.set(y, py / 4);
     const pw = put(w), px = put(x), pg = put(new Float32Array(C * D + C)), scratch = t.alloc(64);
-    const loss = t.k.logreg_grad(pw, C, D, px, 2, 0.1, pg, scratch);
+    const loss = t.k.logreg_grad(pw, C, D, px, py, T, 0.1, pg, scratch);
     const g = new Float32Array(C * D + C);
-    const want = logregGrad(w, C, D, x, 0, 2, 0.1, g);
+    const want = logregGrad(w, C, D, x, 0, y, 0, T, 0.1, g);
     expect(loss).toBeCloseTo(want, 4);
     close(get(pg, C * D + C), g, 1e-4);
     // finite differences of the reference objective (loss + l2/2 |W|^2)
     const f = (ww: Float32Array) => {
       let sq = 0;
       for (let j = 0; j < C * D; j++) sq += ww[j] * ww[j];
-      return logregGrad(ww, C, D, x, 0, 2, 0.1, new Float32Array(C * D + C)) + 0.05 * sq;
+      return logregGrad(ww, C, D, x, 0, y, 0, T, 0.1, new Float32Array(C * D + C)) + 0.05 * sq;
     };
     for (const j of [0, 7, C * D - 1, C * D, C * D + C - 1]) {
       const h = 1e-2;
