@@ -108,19 +108,28 @@ export class Engine {
     return new Float32Array(this.memory.buffer, this.plan.model.wOffset, this.plan.model.params);
   }
 
-  /** Runs one pass of numSamples gradients at learning rate lr. */
-  async runPass(lr: number, opts: { onTick?: (done: number, total: number) => void; samples?: number } = {}): Promise<PassStats> {
+  /**
+   * Runs one pass at learning rate lr: `samples` gradients (default: one per sample) drawn from the
+   * first `numSamples` samples (default: all; structure regularisation rewrites the sample table
+   * between passes and passes its new size).
+   */
+  async runPass(lr: number, opts: { onTick?: (done: number, total: number) => void; samples?: number; numSamples?: number } = {}): Promise<PassStats> {
     if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`learning rate must be a positive number (got ${lr})`);
     const ctl = new Int32Array(this.memory.buffer, 0, 4096);
     const f32 = new Float32Array(this.memory.buffer, 0, 4096);
     const f64 = new Float64Array(this.memory.buffer, 0, 2048);
     const k = this.plan.workers;
-    const total = opts.samples ?? this.plan.model.numSamples;
+    const numSamples = opts.numSamples ?? this.plan.model.numSamples;
+    if (!Number.isInteger(numSamples) || numSamples < 1 || numSamples > this.plan.model.numSamples) {
+      throw new Error(`numSamples must be from 1 to ${this.plan.model.numSamples} (got ${numSamples})`);
+    }
+    const total = opts.samples ?? numSamples;
     for (let i = 0; i < k; i++) {
       for (const f of [WStat.SAMPLES, WStat.READ_ERR, WStat.WRITE_ERR, WStat.ANY_ERR, WStat.NONFINITE]) ctl[wstat(i, f)] = 0;
       f64[Ctl.LOSS_BASE_F64 + i] = 0;
     }
     ctl[Ctl.TOTAL] = total;
+    ctl[Ctl.NSAMPLES] = numSamples;
     ctl[Ctl.CLAIM] = 0;
     ctl[Ctl.ABORT] = 0;
     ctl[Ctl.BAR_COUNT] = 0;

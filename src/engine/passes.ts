@@ -57,7 +57,7 @@ export function runClaimedPass(c: WorkerContext, serial: boolean): void {
   const total = ctl[Ctl.TOTAL];
   const lr = c.ctlF32[Ctl.LR];
   const account = ctl[Ctl.ACCOUNT];
-  const n = plan.model.numSamples;
+  const n = ctl[Ctl.NSAMPLES];
   if (serial && c.perm) c.rng.permutation(c.perm, n);
   for (;;) {
     const i = Atomics.add(ctl, Ctl.CLAIM, 1);
@@ -102,7 +102,7 @@ export function runSyncPass(c: WorkerContext): void {
   const total = ctl[Ctl.TOTAL];
   const lr = c.ctlF32[Ctl.LR];
   const account = ctl[Ctl.ACCOUNT];
-  const n = plan.model.numSamples;
+  const n = ctl[Ctl.NSAMPLES];
   const P = plan.model.params;
   // This worker's slice of w, aligned to 16 floats (a cache line).
   const per = Math.ceil(P / workers / 16) * 16;
