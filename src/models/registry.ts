@@ -1,9 +1,11 @@
 // Worker-side registry: model kind -> how to compute one sample's gradient.
 import type { SampleGradientFactory } from '../engine/sample-gradient.js';
+import { crfGradient } from './crf/gradient.js';
 import { logregGradient } from './logreg/gradient.js';
 
 const factories: Record<string, SampleGradientFactory> = {
   logreg: logregGradient,
+  crf: crfGradient,
 };
 
 export function registerGradient(kind: string, f: SampleGradientFactory): void {

@@ -1,0 +1,92 @@
+// A trained CRF as a user holds it: dictionaries, template and weights; tags sentences, saves and
+// loads the versioned model file (src/io/model-file.ts).
+import type { Sentence } from '../../data/types.js';
+import { FeatureDictionary, LabelDictionary } from '../../features/dictionary.js';
+import { extract } from '../../features/extract.js';
+import { parseTemplate, type Template } from '../../features/template.js';
+import { loadModel, saveModel, ModelFileError } from '../../io/model-file.js';
+import { ArenaLayout } from '../../runtime/arena.js';
+import { compileKernels, heapBase, instantiate } from '../../runtime/wasm.js';
+import { taskSpec, type TaskName } from '../../train/tasks.js';
+import { crfParamCount } from '../../reference/crf.js';
+import { CrfDecoder, reserveDecode, sentenceBounds } from './decoder.js';
+import type { CrfData } from './model.js';
+
+export interface CrfHeader {
+  format: 'asyngrad-crf';
+  task: TaskName;
+  model: 'crf' | 'dense-crf';
+  Y: number;
+  F: number;
+  E: number;
+  labels: string[];
+  template: string;
+  templateSource: string;
+  features: string[];
+  /** how it was trained (informational) */
+  training?: Record<string, unknown>;
+}
+
+export class CrfTagger {
+  readonly template: Template;
+  readonly dict: FeatureDictionary;
+  readonly labels: LabelDictionary;
+
+  constructor(readonly header: CrfHeader, readonly weights: Float32Array, dict?: FeatureDictionary) {
+    const { Y, F, E } = header;
+    if (weights.length !== crfParamCount(Y, F, E)) throw new Error(`CRF model: ${weights.length} weights, expected ${crfParamCount(Y, F, E)} for Y=${Y} F=${F} E=${E}`);
+    this.template = parseTemplate(header.template, header.templateSource);
+    this.dict = dict ?? FeatureDictionary.fromArrays(header.features);
+    this.labels = LabelDictionary.fromLabels(header.labels);
+  }
+
+  get task(): TaskName {
+    return this.header.task;
+  }
+
+  /** Observation columns as the model's template sees them (derived columns added). */
+  prepare(sentences: Sentence[]): Sentence[] {
+    return taskSpec(this.header.task).derive(sentences);
+  }
+
+  /** Features of prepared sentences; gold tags unseen in training get label -1 (always wrong). */
+  features(prepared: Sentence[]): CrfData {
+    return extract(prepared, this.template, this.dict, this.labels, { unknownTag: 'ignore' });
+  }
+
+  /** Best label ids for each sentence of data (a fresh shared memory sized for it). */
+  decodeIds(data: CrfData): Int32Array[] {
+    const module = compileKernels();
+    const arena = new ArenaLayout(heapBase(module));
+    const wOffset = arena.reserve('crf weights', this.weights.length * 4);
+    const b = sentenceBounds(data);
+    const regions = reserveDecode(arena, this.header, b.maxLen, b.maxPairs);
+    const memory = arena.createMemory();
+    new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
+    return new CrfDecoder(instantiate(module, memory), memory, wOffset, this.header, regions).decodeAll(data);
+  }
+
+  /** Tags for raw sentences (observation columns as read from the task's file format). */
+  predict(sentences: Sentence[]): string[][] {
+    const ids = this.decodeIds(this.features(this.prepare(sentences)));
+    return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
+  }
+
+  save(path: string): void {
+    saveModel(path, this.header, this.weights);
+  }
+
+  static load(path: string): CrfTagger {
+    const { header, weights } = loadModel<CrfHeader>(path);
+    if (header?.format !== 'asyngrad-crf') throw new ModelFileError(path, `not a CRF model (format "${(header as { format?: string })?.format}")`);
+    const ok = Number.isInteger(header.Y) && Number.isInteger(header.F) && Number.isInteger(header.E) && Array.isArray(header.labels) && Array.isArray(header.features) && typeof header.template === 'string';
+    if (!ok || header.labels.length !== header.Y || header.features.length !== header.F || header.E > header.F) {
+      throw new ModelFileError(path, 'corrupt CRF header (shape, labels or features inconsistent)');
+    }
+    try {
+      return new CrfTagger(header, weights);
+    } catch (e) {
+      throw new ModelFileError(path, (e as Error).message);
+    }
+  }
+}

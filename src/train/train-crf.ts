@@ -1,0 +1,210 @@
+// Training a CRF tagger end to end: read, extract features, lay out the shared memory, run passes
+// with the chosen engine, decay the rate, shrink for L2, decode and score between passes.
+import type { Sentence } from '../data/types.js';
+import { Engine, type Mode } from '../engine/engine.js';
+import { FeatureDictionary, LabelDictionary } from '../features/dictionary.js';
+import { extract } from '../features/extract.js';
+import { readFileSync } from 'node:fs';
+import { builtinTemplatePath, parseTemplate } from '../features/template.js';
+import { CrfModel, type CrfData } from '../models/crf/model.js';
+import { CrfTagger, type CrfHeader } from '../models/crf/tagger.js';
+import { Rng } from '../runtime/rng.js';
+import { scoreTask, type Score } from './score.js';
+import { taskSpec, type TaskName } from './tasks.js';
+
+export interface TrainCrfOptions {
+  task: TaskName;
+  /** 'crf': standard linear-chain CRF; 'dense-crf': frequent node features also conjoined with label pairs */
+  model: 'crf' | 'dense-crf';
+  train: string;
+  test?: string;
+  dev?: string;
+  /** CRF++ template file (default: the task's bundled template) */
+  template?: string;
+  mode: Mode;
+  threads: number;
+  passes?: number;
+  seed?: number;
+  /** structure regularisation: mini-sample length (0: off) */
+  sr?: number;
+  lr?: number;
+  decay?: number;
+  l2?: number;
+  /** drop features seen fewer times (default 1) */
+  minCount?: number;
+  /** rich edges for node features seen more than N times (default 10, the paper's rule) */
+  edgeAbove?: number;
+  /** or: rich edges for the most frequent fraction of features (Sun's code: 0.4) */
+  edgeTopFraction?: number;
+  /** gradient-error accounting (default: on in parallel modes) */
+  account?: boolean;
+  /** evaluate every N passes (default 1); the last pass is always evaluated */
+  evalEvery?: number;
+  onPass?: (r: PassReport) => void;
+  onTick?: (done: number, total: number) => void;
+  /** called once the data is read and the features are built */
+  onReady?: (info: DataInfo) => void;
+}
+
+export interface DataInfo {
+  sentences: number;
+  tokens: number;
+  labels: number;
+  features: number;
+  edgeFeatures: number;
+  params: number;
+  extractSeconds: number;
+}
+
+export interface PassReport {
+  pass: number;
+  lr: number;
+  /** sum of sample negative log-likelihoods seen in the pass */
+  loss: number;
+  samples: number;
+  /** training time of this pass (no evaluation) */
+  seconds: number;
+  /** cumulative training time */
+  elapsed: number;
+  gradientErrorRate: number[];
+  readErrors: number[];
+  writeErrors: number[];
+  dev?: Score;
+  test?: Score;
+}
+
+export interface TrainCrfResult {
+  tagger: CrfTagger;
+  history: PassReport[];
+  info: DataInfo;
+}
+
+export class DivergenceError extends Error {}
+
+export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
+  const spec = taskSpec(o.task);
+  if (o.model !== 'crf' && o.model !== 'dense-crf') throw new Error(`--model must be crf or dense-crf (got "${o.model}")`);
+  const passes = o.passes ?? spec.passes;
+  const lr0 = o.lr ?? spec.lr, decay = o.decay ?? spec.decay, l2 = o.l2 ?? spec.l2;
+  checkNumber('--passes', passes, 1, 1e6, true);
+  checkNumber('--lr', lr0, 1e-12, 1e6);
+  checkNumber('--decay', decay, 1e-6, 1);
+  checkNumber('--l2', l2, 0, 1e6);
+  checkNumber('--sr', o.sr ?? 0, 0, 1e6);
+  if (o.sr && o.sr < 1) throw new Error(`--sr must be 0 (off) or a length of at least 1 (got ${o.sr})`);
+  const seed = o.seed ?? 1;
+
+  const t0 = performance.now();
+  const trainSents = spec.derive(spec.read(o.train));
+  const templatePath = o.template ?? builtinTemplatePath(o.task);
+  const templateText = readTemplateFile(templatePath);
+  const template = parseTemplate(templateText, templatePath);
+  const dict = FeatureDictionary.build(trainSents, template, { minCount: o.minCount ?? 1 });
+  const labels = LabelDictionary.build(trainSents);
+  let E = 0;
+  if (o.model === 'dense-crf') {
+    E = o.edgeTopFraction !== undefined ? dict.edgeCount({ topFraction: o.edgeTopFraction }) : dict.edgeCount({ minCount: (o.edgeAbove ?? 10) + 1 });
+  }
+  const shape = { Y: labels.size, F: dict.size, E };
+  const trainData = extract(trainSents, template, dict, labels);
+  const load = (path: string | undefined): { sents: Sentence[]; data: CrfData } | undefined => {
+    if (!path) return undefined;
+    const sents = spec.read(path);
+    return { sents, data: extract(spec.derive(sents), template, dict, labels, { unknownTag: 'ignore' }) };
+  };
+  const test = load(o.test), dev = load(o.dev);
+  const info: DataInfo = {
+    sentences: trainSents.length,
+    tokens: trainData.labels.length,
+    labels: shape.Y,
+    features: shape.F,
+    edgeFeatures: E,
+    params: 0,
+    extractSeconds: (performance.now() - t0) / 1000,
+  };
+
+  const model = new CrfModel(shape, trainData, o.sr ?? 0, [test?.data, dev?.data].filter((d): d is CrfData => !!d));
+  info.params = model.params;
+  o.onReady?.(info);
+  const engine = await Engine.create(model, { mode: o.mode, threads: o.threads, seed, account: o.account });
+  const history: PassReport[] = [];
+  try {
+    const k = engine.kernels;
+    const decoder = model.decoder(k, engine.memory);
+    const srRng = new Rng(seed, 0x5eed);
+    const w = engine.weights();
+    let elapsed = 0;
+    for (let p = 0; p < passes; p++) {
+      const lr = lr0 * Math.pow(decay, p);
+      const numSamples = o.sr ? model.writeMiniSamples(engine.memory, srRng) : model.numSentences;
+      const s = await engine.runPass(lr, { numSamples, onTick: o.onTick });
+      // L2 (Gaussian prior) as in Sun's code: the per-sample shrink w *= (1 - lr*l2/N), applied N
+      // times, folded into one shrink per pass (exact under sparse updates, and O(P) once a pass).
+      const t1 = performance.now();
+      if (l2 > 0) k.scal(model.params, Math.exp(-lr * l2), engine.plan.model.wOffset);
+      elapsed += s.seconds + (performance.now() - t1) / 1000;
+      if (s.nonFinite > 0 || !Number.isFinite(s.loss) || !allFinite(w)) {
+        throw new DivergenceError(`training diverged in pass ${p + 1} (loss ${s.loss}, ${s.nonFinite} non-finite samples): try a smaller learning rate than --lr ${lr0}`);
+      }
+      const report: PassReport = {
+        pass: p + 1,
+        lr,
+        loss: s.loss,
+        samples: s.samples,
+        seconds: s.seconds,
+        elapsed,
+        gradientErrorRate: s.workers.map((x) => x.errorRate),
+        readErrors: s.workers.map((x) => x.readErrors),
+        writeErrors: s.workers.map((x) => x.writeErrors),
+      };
+      const every = o.evalEvery ?? 1;
+      if ((p + 1) % every === 0 || p === passes - 1) {
+        if (test) report.test = scoreTask(o.task, test.sents, labelsOf(decoder.decodeAll(test.data), labels.labels));
+        if (dev) report.dev = scoreTask(o.task, dev.sents, labelsOf(decoder.decodeAll(dev.data), labels.labels));
+      }
+      history.push(report);
+      o.onPass?.(report);
+    }
+    const header: CrfHeader = {
+      format: 'asyngrad-crf',
+      task: o.task,
+      model: o.model,
+      ...shape,
+      labels: [...labels.labels],
+      template: templateText,
+      templateSource: template.source,
+      features: [...dict.features],
+      training: { mode: o.mode, threads: o.threads, passes, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
+    };
+    return { tagger: new CrfTagger(header, w.slice(), dict), history, info };
+  } finally {
+    await engine.close();
+  }
+}
+
+function labelsOf(ids: Int32Array[], names: readonly string[]): string[][] {
+  return ids.map((row) => Array.from(row, (y) => names[y]));
+}
+
+function allFinite(w: Float32Array): boolean {
+  // Sampled check every pass (a full scan of millions of weights costs more than it tells): a NaN
+  // spreads through the transitions, which are always sampled.
+  const step = Math.max(1, Math.floor(w.length / 65536));
+  for (let i = 0; i < w.length; i += step) if (!Number.isFinite(w[i])) return false;
+  for (let i = 0; i < Math.min(w.length, 4096); i++) if (!Number.isFinite(w[i])) return false;
+  return true;
+}
+
+function checkNumber(name: string, v: number, lo: number, hi: number, integer = false): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (integer && !Number.isInteger(v))) {
+    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} from ${lo} to ${hi} (got ${v})`);
+  }
+}
+
+function readTemplateFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`--template ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
