@@ -432,47 +432,85 @@ function logBackward(Y: i32, E: i32, T: i32, S: usize, A: usize, R: usize, X: us
   store<i32>(e, sid, 8);
 }
 
-// Phase 3: g += expected counts - observed counts; writes the touched list, returns its length.
-function accumulate(Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, labels: usize, tok0: i32, T: i32, A: usize, X: usize, Q: usize, g: usize, list: usize): i32 {
+// Phase 3: g += a * (expected counts - observed counts). Buffered (direct == false, a == 1): g is the
+// worker's gradient buffer and the touched list is written; returns its length. Direct (the serial
+// and AsynGrad path): g is w itself and a = -lr, so the sentence's update is written straight into
+// the shared weights block by block, each block bracketed by its stamp when accounting; returns 1
+// when a block write overlapped another worker's write to it. Only valid after every read of w.
+function accumulate(Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, labels: usize, tok0: i32, T: i32, A: usize, X: usize, Q: usize, g: usize, list: usize, a: f32, direct: bool, stamps: usize, account: i32, skip: f32): i32 {
   const Yp = pad4(Y), YY = Y * Y, MS = pad4(YY);
+  const stamp = direct && account != 0;
   let n = 0;
+  let overlap = 0;
   if (T > 1) {
-    if (E == 0) vadd(YY, Q, g);
-    else for (let t = 1; t < T; t++) vadd(YY, X + f4(t * MS), g);
+    if (stamp) overlap |= writeBegin(stamps, 0);
+    if (E == 0) vaxpy(YY, a, Q, g);
+    else for (let t = 1; t < T; t++) vaxpy(YY, a, X + f4(t * MS), g);
     let prev = load<i32>(labels + f4(tok0));
     for (let t = 1; t < T; t++) {
       const y = load<i32>(labels + f4(tok0 + t));
       const o = g + f4(prev * Y + y);
-      store<f32>(o, load<f32>(o) - 1);
+      store<f32>(o, load<f32>(o) - a);
       prev = y;
     }
-    putEntry(list, n++, 0, YY, 0);
+    if (stamp) writeEnd(stamps, 0);
+    if (!direct) putEntry(list, n++, 0, YY, 0);
   }
   for (let t = 0; t < T; t++) {
     const j = tok0 + t;
     const At = A + f4(t * Yp), Xt = X + f4(t * MS);
     const y = load<i32>(labels + f4(j));
     const yp = t > 0 ? load<i32>(labels + f4(j - 1)) : 0;
-    const a = load<i32>(featStart + f4(j));
-    const b = load<i32>(featStart + f4(j + 1));
-    for (let k = a; k < b; k++) {
+    const fa = load<i32>(featStart + f4(j));
+    const fb = load<i32>(featStart + f4(j + 1));
+    // Direct mode may skip a token whose node (or edge) gradient is below `skip` in every entry:
+    // the same vector would be added to every feature row of the token, and leaving the rows
+    // untouched saves the cache-line traffic that dominates once the model is confident.
+    const nodeOn = skip <= 0 || maxDeviation(Y, At, y) >= skip;
+    const edgeOn = E > 0 && t > 0 && (skip <= 0 || maxDeviation(YY, Xt, yp * Y + y) >= skip);
+    for (let k = fa; k < fb; k++) {
       const f = load<i32>(featIds + f4(k));
       const off = YY + f * Y;
       const row = g + f4(off);
-      vadd(Y, At, row);
-      store<f32>(row + f4(y), load<f32>(row + f4(y)) - 1);
-      putEntry(list, n++, off, Y, 1 + f);
-      if (E > 0 && t > 0 && f < E) {
+      if (nodeOn) {
+        if (stamp) overlap |= writeBegin(stamps, 1 + f);
+        vaxpy(Y, a, At, row);
+        store<f32>(row + f4(y), load<f32>(row + f4(y)) - a);
+        if (stamp) writeEnd(stamps, 1 + f);
+        if (!direct) putEntry(list, n++, off, Y, 1 + f);
+      }
+      if (edgeOn && f < E) {
         const eo = YY + F * Y + f * YY;
         const blk = g + f4(eo);
-        vadd(YY, Xt, blk);
+        if (stamp) overlap |= writeBegin(stamps, 1 + F + f);
+        vaxpy(YY, a, Xt, blk);
         const c = blk + f4(yp * Y + y);
-        store<f32>(c, load<f32>(c) - 1);
-        putEntry(list, n++, eo, YY, 1 + F + f);
+        store<f32>(c, load<f32>(c) - a);
+        if (stamp) writeEnd(stamps, 1 + F + f);
+        if (!direct) putEntry(list, n++, eo, YY, 1 + F + f);
       }
     }
   }
-  return n;
+  return direct ? overlap : n;
+}
+
+// max_i |x[i] - (i == gold ? 1 : 0)|: how far a marginal vector is from the gold indicator.
+function maxDeviation(n: i32, x: usize, gold: i32): f32 {
+  let m: f32 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = Mathf.abs(load<f32>(x + f4(i)) - (i == gold ? <f32>1 : <f32>0));
+    if (d > m) m = d;
+  }
+  return m;
+}
+
+@inline function writeBegin(stamps: usize, id: i32): i32 {
+  const old = atomic.add<i32>(stamps + (<usize>id << 2), 1);
+  return (old & 0xFFFF) != 0 ? 1 : 0;
+}
+
+@inline function writeEnd(stamps: usize, id: i32): void {
+  atomic.add<i32>(stamps + (<usize>id << 2), 0xFFFF);
 }
 
 // Runs phase 2 (fast, or log space when forced or when the fast pass underflows). Returns log Z.
@@ -509,7 +547,7 @@ function gradImpl(w: usize, Y: i32, F: i32, E: i32, featStart: usize, featIds: u
   store<i32>(scratch, ov, 4);
   const gold = goldScore(Y, E, labels, tok0, T, S, R);
   const logZ = forwardBackward(Y, E, T, scratch, true, forceLog);
-  store<i32>(scratch, accumulate(Y, F, E, featStart, featIds, labels, tok0, T, A, X, Q, g, list));
+  store<i32>(scratch, accumulate(Y, F, E, featStart, featIds, labels, tok0, T, A, X, Q, g, list, 1, false, stamps, 0, 0));
   return logZ - gold;
 }
 
@@ -521,6 +559,28 @@ function gradImpl(w: usize, Y: i32, F: i32, E: i32, featStart: usize, featIds: u
 // (only computed when account != 0, else 0), log-space-fallback flag at byte 8; size in the header.
 export function crf_grad(w: usize, Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, labels: usize, tok0: i32, T: i32, g: usize, list: usize, scratch: usize, stamps: usize, account: i32): f64 {
   return gradImpl(w, Y, F, E, featStart, featIds, labels, tok0, T, g, list, scratch, stamps, account, false);
+}
+
+// One SGD step on the sentence, written straight into w (serial and AsynGrad): reads w into the
+// potentials, runs forward-backward on them, then w += -lr * gradient block by block. No gradient
+// buffer, no touched list. Scratch: read-overlap flag at byte 4, write-overlap flag at byte 12 (both
+// only when account != 0). Tokens whose gradient entries are all below `skip` are not written (0:
+// exact). Returns the NLL before the step.
+export function crf_step(w: usize, Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, labels: usize, tok0: i32, T: i32, lr: f32, skip: f32, scratch: usize, stamps: usize, account: i32): f64 {
+  store<i32>(scratch, 0);
+  store<i32>(scratch, 0, 4);
+  store<i32>(scratch, 0, 8);
+  store<i32>(scratch, 0, 12);
+  if (T <= 0) return 0;
+  const Yp = pad4(Y), MS = pad4(Y * Y);
+  const nm = E > 0 ? T : 1;
+  const S = scratch + HDR, A = S + f4(2 * T * Yp), V = A + f4(T * Yp);
+  const Q = V + f4(4 * Yp), R = Q + f4(MS), X = R + f4(nm * MS);
+  store<i32>(scratch, readScores(w, Y, F, E, featStart, featIds, tok0, T, S, R, stamps, account), 4);
+  const gold = goldScore(Y, E, labels, tok0, T, S, R);
+  const logZ = forwardBackward(Y, E, T, scratch, true, false);
+  store<i32>(scratch, accumulate(Y, F, E, featStart, featIds, labels, tok0, T, A, X, Q, w, 0, -lr, true, stamps, account, skip), 12);
+  return logZ - gold;
 }
 
 // crf_grad forced through the log-space pass (slow; the fallback the fast pass uses on underflow).

@@ -1,22 +1,50 @@
 #!/usr/bin/env node
-// The asyngrad command line.
-import { Command } from 'commander';
+// The asyngrad command line. Exit codes: 0 done, 1 failed (bad data, worker failure…), 2 usage
+// (bad option), 3 training diverged, 130 interrupted.
+import { Command, CommanderError } from 'commander';
 import { runDemo } from './demo.js';
+import { registerTrain } from './train.js';
+import { registerTagEval } from './tag-eval.js';
+import { intOption, UsageError } from './options.js';
+import { DivergenceError } from '../train/train-crf.js';
 
 const program = new Command();
-program.name('asyngrad').description('Lock-free asynchronous parallel training (AsynGrad) of CRF and Bi-LSTM taggers').version('0.1.0');
+program
+  .name('asyngrad')
+  .description('Lock-free asynchronous parallel training (AsynGrad) of CRF and Bi-LSTM sequence taggers')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .configureHelp({ showGlobalOptions: true });
+
+registerTrain(program);
+registerTagEval(program);
 
 program
   .command('demo')
   .description('train a synthetic logistic model with the serial, async and sync engines')
-  .option('--threads <k>', 'worker threads for async and sync', (v) => Number(v), 2)
-  .option('--passes <n>', 'passes over the data', (v) => Number(v), 5)
-  .option('--seed <s>', 'random seed', (v) => Number(v), 1)
+  .option('--threads <k>', 'worker threads for async and sync', intOption('--threads', 1, 64), 2)
+  .option('--passes <n>', 'passes over the data', intOption('--passes', 1, 1000), 5)
+  .option('--seed <s>', 'random seed', intOption('--seed', 0, 2 ** 32 - 1), 1)
   .option('--json', 'one JSON object per pass', false)
   .action(async (o) => runDemo(o));
 
-program.parseAsync(process.argv).catch((e: Error) => {
-  console.error(`asyngrad: ${e.message}`);
-  if (process.argv.includes('--debug')) console.error(e.stack);
-  process.exit(1);
+for (const c of program.commands) c.exitOverride();
+
+process.on('SIGINT', () => {
+  console.error('asyngrad: interrupted');
+  process.exit(130);
 });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // help and version exit 0; commander has already printed its message
+    process.exit(e.exitCode === 0 ? 0 : 2);
+  }
+  const err = e as Error;
+  console.error(`asyngrad: ${err.message}`);
+  if (process.argv.includes('--debug')) console.error(err.stack);
+  process.exit(err instanceof UsageError ? 2 : err instanceof DivergenceError ? 3 : 1);
+}

@@ -27,6 +27,8 @@ export interface EngineOptions {
   /** gradient-error accounting (default on in async/sync, off in serial) */
   account?: boolean;
   pool?: PoolOptions;
+  /** use the gradient buffer + touched list even where the model has a fused SGD step */
+  buffered?: boolean;
 }
 
 export interface WorkerPassStats {
@@ -95,7 +97,7 @@ export class Engine {
     const memory = arena.createMemory();
     const kernels = instantiate(module, memory);
     model.fill(memory, mplan, kernels);
-    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots };
+    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: options.buffered };
     const ctl = new Int32Array(memory.buffer, 0, 4096);
     ctl[Ctl.WORKERS] = workers;
     ctl[Ctl.ACCOUNT] = (options.account ?? mode !== 'serial') ? 1 : 0;

@@ -59,10 +59,16 @@ export function runClaimedPass(c: WorkerContext, serial: boolean): void {
   const account = ctl[Ctl.ACCOUNT];
   const n = ctl[Ctl.NSAMPLES];
   if (serial && c.perm) c.rng.permutation(c.perm, n);
+  const fused = plan.optimizer.kind === 'sgd' && grad.step !== undefined && !c.plan.buffered;
   for (;;) {
     const i = Atomics.add(ctl, Ctl.CLAIM, 1);
     if (i >= total || ctl[Ctl.ABORT] !== 0) break;
     const s = serial && c.perm ? c.perm[i % n] : c.rng.int(n);
+    if (fused) {
+      const loss = grad.step!(s, lr, account !== 0);
+      record(c, loss, account !== 0 && grad.readOverlap() ? 1 : 0, account !== 0 && grad.writeOverlap!() ? 1 : 0);
+      continue;
+    }
     const loss = grad.grad(s, account !== 0);
     const readErr = account !== 0 && grad.readOverlap() ? 1 : 0;
     const writeErr = applyOwn(c, grad.listCount(), lr, account);

@@ -38,4 +38,6 @@ export interface RunPlan {
   workers: number;
   seed: number;
   slots: WorkerSlot[];
+  /** force the buffered gradient path even where the model has a fused step (benchmarks, tests) */
+  buffered?: boolean;
 }

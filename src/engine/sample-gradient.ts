@@ -8,8 +8,15 @@ export interface SampleGradient {
   grad(s: number, account: boolean): number;
   /** entries written to the touched list by the last grad() */
   listCount(): number;
-  /** whether the last grad()'s read of w overlapped another worker's write (when accounting) */
+  /** whether the last grad()'s (or step()'s) read of w overlapped another worker's write (when accounting) */
   readOverlap(): boolean;
+  /**
+   * Optional fused SGD step for serial and async modes: compute sample s's gradient and write
+   * w -= lr * g straight into the shared weights (no buffer, no touched list). Returns the loss;
+   * writeOverlap() tells whether a block write overlapped another worker's write.
+   */
+  step?(s: number, lr: number, account: boolean): number;
+  writeOverlap?(): boolean;
 }
 
 export type SampleGradientFactory = (

@@ -7,7 +7,7 @@
 import { DataError } from '../data/errors.js';
 import { tokenLine, type Sentence } from '../data/types.js';
 import type { FeatureDictionary, LabelDictionary } from './dictionary.js';
-import { checkColumns, expandLine, type Template } from './template.js';
+import { checkColumns, type Template } from './template.js';
 
 export interface ExtractOptions {
   /**
@@ -39,8 +39,7 @@ export function extract(
   const nSent = sentences.length;
   let nTok = 0;
   for (const s of sentences) nTok += s.tokens.length;
-  const lines = template.unigram;
-  const nl = lines.length;
+  const nl = template.unigram.length;
   const tokStart = new Int32Array(nSent + 1);
   const featStart = new Int32Array(nTok + 1);
   const labelIds = new Int32Array(nTok);
@@ -48,6 +47,7 @@ export function extract(
   let nf = 0;
   let tok = 0;
   let checked = -1;
+  let scratch = new Int32Array(1024);
   for (let si = 0; si < nSent; si++) {
     const s = sentences[si]!;
     tokStart[si] = tok;
@@ -64,11 +64,13 @@ export function extract(
     if (tags.length !== 0 && tags.length !== len) {
       throw new DataError(s.source ?? '(data)', s.line, `sentence has ${len} tokens but ${tags.length} tags`);
     }
+    if (scratch.length < len * nl) scratch = new Int32Array(len * nl * 2);
+    dict.lookupSentence(template, toks, scratch);
     for (let i = 0; i < len; i++, tok++) {
       featStart[tok] = nf;
       const begin = nf;
       for (let t = 0; t < nl; t++) {
-        const id = dict.id(expandLine(lines[t]!, toks, i));
+        const id = scratch[i * nl + t]!;
         if (id < 0) continue;
         // insertion keeps the token's ids ascending (a token has only a few dozen)
         let j = nf++;

@@ -12,6 +12,7 @@ export type MutVec = { [i: number]: number; readonly length: number };
 export const CRF_SCRATCH_COUNT = 0; // i32: number of touched-list entries
 export const CRF_SCRATCH_OVERLAP = 4; // i32: 1 when a read of w overlapped a write (account != 0)
 export const CRF_SCRATCH_FALLBACK = 8; // i32: 1 when the log-space pass ran (scaled pass underflowed)
+export const CRF_SCRATCH_WRITE_OVERLAP = 12; // i32: crf_step only: 1 when a block write overlapped another writer
 /** Bytes of one touched-list entry [floatOffset, length, stampId]. */
 export const CRF_LIST_ENTRY_BYTES = 12;
 

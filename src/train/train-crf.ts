@@ -36,6 +36,8 @@ export interface TrainCrfOptions {
   edgeAbove?: number;
   /** or: rich edges for the most frequent fraction of features (Sun's code: 0.4) */
   edgeTopFraction?: number;
+  /** skip token updates whose gradient entries are all below this (0: exact; default 1e-3) */
+  skip?: number;
   /** gradient-error accounting (default: on in parallel modes) */
   account?: boolean;
   /** evaluate every N passes (default 1); the last pass is always evaluated */
@@ -67,6 +69,9 @@ export interface PassReport {
   /** cumulative training time */
   elapsed: number;
   gradientErrorRate: number[];
+  /** per worker: gradients, gradients with an error, read-overwrites, write-overwrites */
+  workerSamples: number[];
+  workerErrors: number[];
   readErrors: number[];
   writeErrors: number[];
   dev?: Score;
@@ -123,7 +128,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
     extractSeconds: (performance.now() - t0) / 1000,
   };
 
-  const model = new CrfModel(shape, trainData, o.sr ?? 0, [test?.data, dev?.data].filter((d): d is CrfData => !!d));
+  const model = new CrfModel(shape, trainData, o.sr ?? 0, [test?.data, dev?.data].filter((d): d is CrfData => !!d), o.skip ?? 1e-3);
   info.params = model.params;
   o.onReady?.(info);
   const engine = await Engine.create(model, { mode: o.mode, threads: o.threads, seed, account: o.account });
@@ -154,6 +159,8 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
         seconds: s.seconds,
         elapsed,
         gradientErrorRate: s.workers.map((x) => x.errorRate),
+        workerSamples: s.workers.map((x) => x.samples),
+        workerErrors: s.workers.map((x) => x.errors),
         readErrors: s.workers.map((x) => x.readErrors),
         writeErrors: s.workers.map((x) => x.writeErrors),
       };

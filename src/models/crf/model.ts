@@ -30,7 +30,7 @@ export class CrfModel implements TrainableModel {
   readonly maxPairs: number;
 
   /** evalSets: data sets decoded between passes (their decode buffers live in the same memory) */
-  constructor(readonly shape: CrfShape, readonly train: CrfData, readonly sr = 0, readonly evalSets: CrfData[] = []) {
+  constructor(readonly shape: CrfShape, readonly train: CrfData, readonly sr = 0, readonly evalSets: CrfData[] = [], readonly skip = 0) {
     let maxLen = 1, maxPairs = 1;
     const { tokStart, featStart } = train;
     for (let s = 0; s + 1 < tokStart.length; s++) {
@@ -72,6 +72,7 @@ export class CrfModel implements TrainableModel {
         labelsOffset: arena.reserve('crf labels', nTok * 4),
         samplesOffset: arena.reserve('crf sample table', sampleCapacity * 8),
         sampleCapacity,
+        skip: this.skip,
       },
     };
     const b = sentenceBounds(this.train, ...this.evalSets);

@@ -1,0 +1,20 @@
+// Option parsing helpers for commander: a bad value names the option and exits with code 2.
+import { InvalidArgumentError } from 'commander';
+
+export class UsageError extends Error {}
+
+export function intOption(name: string, lo: number, hi: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be an integer from ${lo} to ${hi} (got "${v}")`);
+    return n;
+  };
+}
+
+export function numberOption(name: string, lo: number, hi: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be a number from ${lo} to ${hi} (got "${v}")`);
+    return n;
+  };
+}

@@ -1,0 +1,44 @@
+// `asyngrad tag` and `asyngrad eval` with a saved model.
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CrfTagger } from '../models/crf/tagger.js';
+import { tagsToWords } from '../data/segmented.js';
+import { scoreTask, headline } from '../train/score.js';
+import { taskSpec } from '../train/tasks.js';
+
+export function registerTagEval(program: Command): void {
+  program
+    .command('tag')
+    .description('tag a file with a trained model (column files: the tag is appended as the last column; seg: words split by spaces)')
+    .requiredOption('--model-file <file>', 'a model written by `asyngrad train --out`')
+    .requiredOption('--input <file>', 'data in the task\'s format, without the gold tag column')
+    .option('--output <file>', 'write here instead of standard output')
+    .action((o) => {
+      const tagger = CrfTagger.load(o.modelFile);
+      const spec = taskSpec(tagger.task);
+      const sents = spec.read(o.input, tagger.task === 'seg');
+      const tags = tagger.predict(sents);
+      let out = '';
+      if (tagger.task === 'seg') {
+        out = sents.map((s, i) => tagsToWords(s.tokens.map((t) => t[0]), tags[i]).join(' ')).join('\n') + '\n';
+      } else {
+        out = sents.map((s, i) => s.tokens.map((t, j) => [...t, tags[i][j]].join(' ')).join('\n') + '\n').join('\n');
+      }
+      if (o.output) writeFileSync(o.output, out);
+      else process.stdout.write(out);
+    });
+
+  program
+    .command('eval')
+    .description('score a trained model on labeled data (chunking: conlleval F1; pos: accuracy; seg: SIGHAN word F1)')
+    .requiredOption('--model-file <file>', 'a model written by `asyngrad train --out`')
+    .requiredOption('--test <file>', 'labeled data in the task\'s format')
+    .option('--json', 'print a JSON object', false)
+    .action((o) => {
+      const tagger = CrfTagger.load(o.modelFile);
+      const sents = taskSpec(tagger.task).read(o.test);
+      const score = scoreTask(tagger.task, sents, tagger.predict(sents));
+      if (o.json) console.log(JSON.stringify({ task: tagger.task, model: tagger.header.model, ...score }));
+      else console.log(`${tagger.task}: ${tagger.task === 'pos' ? 'accuracy' : 'F1'} ${headline(tagger.task, score).toFixed(2)} (${JSON.stringify(score)})`);
+    });
+}

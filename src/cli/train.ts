@@ -1,0 +1,149 @@
+// `asyngrad train`: one line (or JSON object) per pass, a summary, and the model file.
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { packageFile } from '../runtime/package-root.js';
+import { trainCrf, type PassReport } from '../train/train-crf.js';
+import { headline } from '../train/score.js';
+import { taskSpec, type TaskName } from '../train/tasks.js';
+import { PassProgress } from './progress.js';
+import { intOption, numberOption, UsageError } from './options.js';
+
+/** Bundled data sets (CoNLL-2000 and UD-EWT may be redistributed; Weibo may not). */
+export function bundledData(task: TaskName, split: 'train' | 'test'): string | undefined {
+  const dir = task === 'chunking' ? 'conll2000' : task === 'pos' ? 'ud-ewt-pos' : undefined;
+  if (!dir) return undefined;
+  const p = packageFile('data', dir, `${split}.txt`);
+  return existsSync(p) ? p : undefined;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a tagger (CRF or dense CRF) with the serial, AsynGrad (async) or synchronous engine')
+    .option('--model <m>', 'crf (standard linear-chain) or dense-crf (rich edge features, the paper\'s)', 'dense-crf')
+    .option('--task <t>', 'chunking | pos | seg', 'chunking')
+    .option('--train <file>', 'training data (default: the bundled set for chunking and pos)')
+    .option('--test <file>', 'test data, scored after every pass (default: the bundled set for chunking and pos)')
+    .option('--dev <file>', 'development data, scored after every pass')
+    .option('--template <file>', 'CRF++ feature template (default: templates/<task>.txt)')
+    .option('--threads <k>', 'worker threads', intOption('--threads', 1, 64), availableParallelism())
+    .option('--mode <m>', 'serial | async | sync', 'async')
+    .option('--passes <n>', 'passes over the training data (default: per task)', intOption('--passes', 1, 1e6))
+    .option('--seed <s>', 'random seed', intOption('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--sr <len>', 'structure regularisation: mini-sample length (0 = off)', numberOption('--sr', 0, 1e6), 0)
+    .option('--lr <rate>', 'initial learning rate (default: per task, as in the paper)', numberOption('--lr', 1e-9, 1e6))
+    .option('--decay <beta>', 'per-pass learning-rate decay: lr_k = lr * beta^k (default 0.9)', numberOption('--decay', 1e-6, 1))
+    .option('--l2 <lambda>', 'L2 (Gaussian prior) strength (default: per task, as in the paper)', numberOption('--l2', 0, 1e6))
+    .option('--min-count <n>', 'drop features seen fewer times in training', intOption('--min-count', 1, 1e9), 1)
+    .option('--edge-above <n>', 'dense-crf: rich edges for node features seen more than n times', intOption('--edge-above', 0, 1e9), 10)
+    .option('--edge-top <fraction>', 'dense-crf: rich edges for the most frequent fraction of features instead (Sun\'s code: 0.4)', numberOption('--edge-top', 0, 1))
+    .option('--eval-every <n>', 'score the test/dev data every n passes', intOption('--eval-every', 1, 1e6), 1)
+    .option('--out <file>', 'write the trained model here')
+    .option('--no-account', 'turn gradient-error accounting off')
+    .option('--json', 'one JSON object per pass and a final summary object', false)
+    .option('--debug', 'print stack traces', false)
+    .action(async (o) => {
+      const task = taskSpec(o.task).name;
+      const trainPath = o.train ?? bundledData(task, 'train');
+      if (!trainPath) throw new UsageError(`--train is required for --task ${task} (no bundled data set)`);
+      const testPath = o.test ?? (o.train ? undefined : bundledData(task, 'test'));
+      const passes = o.passes ?? taskSpec(task).passes;
+      const progress = new PassProgress(!o.json && process.stderr.isTTY === true, 0);
+      let bar: PassProgress = progress;
+      let tokens = 0;
+      const log = (s: string) => (o.json ? undefined : console.log(s));
+      const totals = { samples: [] as number[], errors: [] as number[] };
+      let pass = 0;
+      const result = await trainCrf({
+        task,
+        model: o.model,
+        train: trainPath,
+        test: testPath,
+        dev: o.dev,
+        template: o.template,
+        mode: o.mode,
+        threads: o.threads,
+        passes,
+        seed: o.seed,
+        sr: o.sr,
+        lr: o.lr,
+        decay: o.decay,
+        l2: o.l2,
+        minCount: o.minCount,
+        edgeAbove: o.edgeAbove,
+        edgeTopFraction: o.edgeTop,
+        account: o.account,
+        evalEvery: o.evalEvery,
+        onReady: (info) => {
+          tokens = info.tokens;
+          bar = new PassProgress(!o.json && process.stderr.isTTY === true, tokens);
+          log(`${o.model} on ${task}: ${info.sentences} sentences, ${info.tokens} tokens, ${info.labels} labels, ${info.features} features (${info.edgeFeatures} with rich edges), ${info.params} weights; features built in ${info.extractSeconds.toFixed(1)} s`);
+          log(`mode ${o.mode}, ${o.mode === 'serial' ? 1 : o.threads} thread(s), ${passes} passes`);
+          bar.begin(++pass, passes, info.sentences);
+        },
+        onTick: (done, total) => bar.tick(done, total),
+        onPass: (r: PassReport) => {
+          bar.end();
+          r.workerSamples.forEach((n, i) => (totals.samples[i] = (totals.samples[i] ?? 0) + n));
+          r.workerErrors.forEach((n, i) => (totals.errors[i] = (totals.errors[i] ?? 0) + n));
+          if (o.json) console.log(JSON.stringify(passJson(r)));
+          else log(passLine(task, r));
+          if (r.pass < passes) bar.begin(++pass, passes, r.samples);
+        },
+      });
+      const last = result.history[result.history.length - 1];
+      const seconds = last.elapsed;
+      if (o.out) result.tagger.save(o.out);
+      const summary = {
+        summary: true,
+        model: o.model,
+        task,
+        mode: o.mode,
+        threads: o.mode === 'serial' ? 1 : o.threads,
+        passes: result.history.length,
+        seconds: round(seconds, 3),
+        seconds_per_pass: round(seconds / result.history.length, 4),
+        test: last.test ? scoreJson(last.test) : null,
+        dev: last.dev ? scoreJson(last.dev) : null,
+        gradient_error_rate: totals.samples.map((n, i) => round(n ? totals.errors[i] / n : 0, 4)),
+        model_file: o.out ?? null,
+      };
+      if (o.json) console.log(JSON.stringify(summary));
+      else {
+        const score = last.test ? `test ${task === 'pos' ? 'accuracy' : 'F1'} ${headline(task, last.test).toFixed(2)}` : '';
+        log(`done: ${summary.passes} passes in ${seconds.toFixed(2)} s (${summary.seconds_per_pass.toFixed(3)} s/pass) ${score}${o.out ? `; model written to ${o.out}` : ''}`);
+      }
+    });
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+
+function scoreJson(s: { accuracy: number; f1?: number; precision?: number; recall?: number }) {
+  return { f1: s.f1 === undefined ? null : round(s.f1, 2), precision: s.precision === undefined ? null : round(s.precision, 2), recall: s.recall === undefined ? null : round(s.recall, 2), accuracy: round(s.accuracy, 2) };
+}
+
+function passJson(r: PassReport) {
+  return {
+    pass: r.pass,
+    lr: round(r.lr, 6),
+    loss: round(r.loss, 2),
+    seconds: round(r.seconds, 4),
+    elapsed: round(r.elapsed, 3),
+    test: r.test ? scoreJson(r.test) : undefined,
+    dev: r.dev ? scoreJson(r.dev) : undefined,
+    gradient_error_rate: r.gradientErrorRate.map((x) => round(x, 4)),
+    read_overwrites: r.readErrors,
+    write_overwrites: r.writeErrors,
+  };
+}
+
+function passLine(task: TaskName, r: PassReport): string {
+  const name = task === 'pos' ? 'acc' : 'F1';
+  const score = (label: string, s?: PassReport['test']) => (s ? ` ${label} ${name} ${headline(task, s).toFixed(2)}` : '');
+  const err = r.gradientErrorRate.map((x) => `${(100 * x).toFixed(1)}%`).join(' ');
+  return `pass ${String(r.pass).padStart(3)}  loss ${r.loss.toFixed(1).padStart(10)}  ${r.seconds.toFixed(3)} s${score('dev', r.dev)}${score('test', r.test)}  gradient errors ${err}`;
+}
