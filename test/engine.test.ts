@@ -80,8 +80,10 @@ describe('engines on L2 logistic regression', () => {
 });
 
 describe('worker failures end the run with an error naming the worker', () => {
+  const many = syntheticLogReg(20000, 24, 4, 3);
   it('a worker that throws mid-pass (async)', async () => {
-    const engine = await Engine.create(new LogRegModel(data, L2), { mode: 'async', threads: 2, seed: 1, pool: { failAfter: { worker: 1, samples: 50 } } });
+    // 20,000 samples: worker 1 gets well past 5 of them whatever the scheduling
+    const engine = await Engine.create(new LogRegModel(many, L2), { mode: 'async', threads: 2, seed: 1, pool: { failAfter: { worker: 1, samples: 5 } } });
     const t0 = Date.now();
     await expect(engine.runPass(0.1)).rejects.toThrow(/worker 1 failed: injected failure/);
     expect(Date.now() - t0).toBeLessThan(5000);

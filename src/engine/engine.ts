@@ -86,18 +86,20 @@ export class Engine {
         vOffset: arena.reserve('adam second moment', mplan.params * 4),
       };
     } else optimizer = { kind: 'sgd' };
+    // The fused SGD step writes straight into w: no gradient buffer or touched list to reserve.
+    const fused = mplan.fusedSgd === true && optimizer.kind === 'sgd' && mode !== 'sync' && !options.buffered;
     const slots: WorkerSlot[] = [];
     for (let i = 0; i < workers; i++) {
       slots.push({
-        gOffset: arena.reserve(`worker ${i} gradient`, mplan.params * 4),
-        listOffset: arena.reserve(`worker ${i} touched list`, mplan.listCapacity * 12),
+        gOffset: fused ? -1 : arena.reserve(`worker ${i} gradient`, mplan.params * 4),
+        listOffset: fused ? -1 : arena.reserve(`worker ${i} touched list`, mplan.listCapacity * 12),
         scratchOffset: arena.reserve(`worker ${i} scratch`, mplan.scratchBytes),
       });
     }
     const memory = arena.createMemory();
     const kernels = instantiate(module, memory);
     model.fill(memory, mplan, kernels);
-    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: options.buffered };
+    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused };
     const ctl = new Int32Array(memory.buffer, 0, 4096);
     ctl[Ctl.WORKERS] = workers;
     ctl[Ctl.ACCOUNT] = (options.account ?? mode !== 'serial') ? 1 : 0;

@@ -59,7 +59,7 @@ export function runClaimedPass(c: WorkerContext, serial: boolean): void {
   const account = ctl[Ctl.ACCOUNT];
   const n = ctl[Ctl.NSAMPLES];
   if (serial && c.perm) c.rng.permutation(c.perm, n);
-  const fused = plan.optimizer.kind === 'sgd' && grad.step !== undefined && !c.plan.buffered;
+  const fused = !c.plan.buffered;
   for (;;) {
     const i = Atomics.add(ctl, Ctl.CLAIM, 1);
     if (i >= total || ctl[Ctl.ABORT] !== 0) break;

@@ -20,6 +20,8 @@ export interface ModelPlan {
   listCapacity: number;
   /** per-worker model scratch, bytes */
   scratchBytes: number;
+  /** the worker-side gradient has a fused SGD step (then serial/async SGD need no gradient buffer) */
+  fusedSgd?: boolean;
   /** model-specific offsets and sizes */
   data: Record<string, number>;
 }
@@ -38,6 +40,6 @@ export interface RunPlan {
   workers: number;
   seed: number;
   slots: WorkerSlot[];
-  /** force the buffered gradient path even where the model has a fused step (benchmarks, tests) */
-  buffered?: boolean;
+  /** gradients go through the buffer and touched list (false: the model's fused SGD step is used) */
+  buffered: boolean;
 }

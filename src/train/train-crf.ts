@@ -38,11 +38,19 @@ export interface TrainCrfOptions {
   edgeTopFraction?: number;
   /** skip token updates whose gradient entries are all below this (0: exact; default 1e-3) */
   skip?: number;
+  /**
+   * average the weights over the passes (Polyak averaging of the end-of-pass weights, from pass
+   * `averageFrom` on); the averaged weights are scored and saved (default: off)
+   */
+  average?: boolean;
+  averageFrom?: number;
   /** gradient-error accounting (default: on in parallel modes) */
   account?: boolean;
   /** evaluate every N passes (default 1); the last pass is always evaluated */
   evalEvery?: number;
   onPass?: (r: PassReport) => void;
+  /** called before each pass with the live shared weights (inspection; tests inject faults here) */
+  beforePass?: (pass: number, weights: Float32Array) => void;
   onTick?: (done: number, total: number) => void;
   /** called once the data is read and the features are built */
   onReady?: (info: DataInfo) => void;
@@ -128,19 +136,23 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
     extractSeconds: (performance.now() - t0) / 1000,
   };
 
-  const model = new CrfModel(shape, trainData, o.sr ?? 0, [test?.data, dev?.data].filter((d): d is CrfData => !!d), o.skip ?? 1e-3);
+  const model = new CrfModel(shape, trainData, o.sr ?? 0, [test?.data, dev?.data].filter((d): d is CrfData => !!d), o.skip ?? 1e-3, o.average ?? false);
   info.params = model.params;
   o.onReady?.(info);
   const engine = await Engine.create(model, { mode: o.mode, threads: o.threads, seed, account: o.account });
   const history: PassReport[] = [];
   try {
     const k = engine.kernels;
-    const decoder = model.decoder(k, engine.memory);
+    const average = o.average ?? false;
+    const decoder = model.decoder(k, engine.memory, average);
+    const avgFrom = o.averageFrom ?? 1;
+    let averaged = 0;
     const srRng = new Rng(seed, 0x5eed);
     const w = engine.weights();
     let elapsed = 0;
     for (let p = 0; p < passes; p++) {
       const lr = lr0 * Math.pow(decay, p);
+      o.beforePass?.(p + 1, w);
       const numSamples = o.sr ? model.writeMiniSamples(engine.memory, srRng) : model.numSentences;
       const s = await engine.runPass(lr, { numSamples, onTick: o.onTick });
       // L2 (Gaussian prior) as in Sun's code: the per-sample shrink w *= (1 - lr*l2/N), applied N
@@ -150,6 +162,12 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       elapsed += s.seconds + (performance.now() - t1) / 1000;
       if (s.nonFinite > 0 || !Number.isFinite(s.loss) || !allFinite(w)) {
         throw new DivergenceError(`training diverged in pass ${p + 1} (loss ${s.loss}, ${s.nonFinite} non-finite samples): try a smaller learning rate than --lr ${lr0}`);
+      }
+      if (average && p + 1 >= avgFrom) {
+        // running mean of the end-of-pass weights: avg += (w - avg) / n
+        averaged++;
+        k.scal(model.params, 1 - 1 / averaged, model.avgOffset);
+        k.axpy(model.params, 1 / averaged, engine.plan.model.wOffset, model.avgOffset);
       }
       const report: PassReport = {
         pass: p + 1,
@@ -183,7 +201,8 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       features: [...dict.features],
       training: { mode: o.mode, threads: o.threads, passes, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
     };
-    return { tagger: new CrfTagger(header, w.slice(), dict), history, info };
+    const final = average && averaged > 0 ? new Float32Array(engine.memory.buffer, model.avgOffset, model.params).slice() : w.slice();
+    return { tagger: new CrfTagger(header, final, dict), history, info };
   } finally {
     await engine.close();
   }

@@ -26,11 +26,13 @@ export interface CrfShape {
 export class CrfModel implements TrainableModel {
   private plan: ModelPlan | null = null;
   private decodeRegions: DecodeRegions | null = null;
+  /** byte offset of the averaged weights (when averaging), else -1 */
+  avgOffset = -1;
   readonly maxLen: number;
   readonly maxPairs: number;
 
   /** evalSets: data sets decoded between passes (their decode buffers live in the same memory) */
-  constructor(readonly shape: CrfShape, readonly train: CrfData, readonly sr = 0, readonly evalSets: CrfData[] = [], readonly skip = 0) {
+  constructor(readonly shape: CrfShape, readonly train: CrfData, readonly sr = 0, readonly evalSets: CrfData[] = [], readonly skip = 0, readonly average = false) {
     let maxLen = 1, maxPairs = 1;
     const { tokStart, featStart } = train;
     for (let s = 0; s + 1 < tokStart.length; s++) {
@@ -63,6 +65,7 @@ export class CrfModel implements TrainableModel {
       stampCount: crfStampCount(F, E),
       listCapacity: crfListCapacity(this.maxPairs),
       scratchBytes: crfScratchBytes(Y, this.maxLen, E),
+      fusedSgd: true,
       data: {
         Y,
         F,
@@ -75,6 +78,7 @@ export class CrfModel implements TrainableModel {
         skip: this.skip,
       },
     };
+    if (this.average) this.avgOffset = arena.reserve('crf averaged weights', this.params * 4);
     const b = sentenceBounds(this.train, ...this.evalSets);
     this.decodeRegions = reserveDecode(arena, this.shape, b.maxLen, b.maxPairs);
     return this.plan;
@@ -86,13 +90,14 @@ export class CrfModel implements TrainableModel {
     new Int32Array(memory.buffer, d.featIdsOffset, this.train.featIds.length).set(this.train.featIds);
     new Int32Array(memory.buffer, d.labelsOffset, this.train.labels.length).set(this.train.labels);
     new Float32Array(memory.buffer, plan.wOffset, plan.params).fill(0);
+    if (this.avgOffset >= 0) new Float32Array(memory.buffer, this.avgOffset, plan.params).fill(0);
     this.writeWholeSentences(memory);
   }
 
   /** A Viterbi decoder over the training weights (main thread, between passes). */
-  decoder(k: Kernels, memory: WebAssembly.Memory): CrfDecoder {
+  decoder(k: Kernels, memory: WebAssembly.Memory, averaged = false): CrfDecoder {
     if (!this.plan || !this.decodeRegions) throw new Error('CrfModel.decoder: the model has no memory yet');
-    return new CrfDecoder(k, memory, this.plan.wOffset, this.shape, this.decodeRegions);
+    return new CrfDecoder(k, memory, averaged ? this.avgOffset : this.plan.wOffset, this.shape, this.decodeRegions);
   }
 
   private table(memory: WebAssembly.Memory): Int32Array {

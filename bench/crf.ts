@@ -1,0 +1,125 @@
+// `npm run bench -- crf [--data DIR] [--passes N] [--no-crfsuite]`: one run timing, on CoNLL-2000
+// with the standard template (standard CRF), asyngrad serial, async at 1 and 2 threads, sync at 2
+// threads, and CRFsuite 0.12 (L-BFGS, which its npm binding selects) on the same features. One JSON line each:
+//   {"system","algorithm","threads","seconds_per_pass","passes","seconds","f1", ...}
+// where `seconds` is the whole training time to the reported F1 (feature extraction excluded for
+// every system; it is reported separately).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readColumnFile } from '../src/data/column.js';
+import { FeatureDictionary } from '../src/features/dictionary.js';
+import { builtinTemplatePath, expandToken, readTemplateFile } from '../src/features/template.js';
+import { conlleval } from '../src/eval/conlleval.js';
+import { packageFile } from '../src/runtime/package-root.js';
+import { trainCrf } from '../src/train/train-crf.js';
+import type { Mode } from '../src/engine/engine.js';
+import { emit, median, round } from './timing.js';
+
+const TARGET = 93.5;
+
+export async function benchCrf(args: string[]): Promise<void> {
+  const dataDir = flag(args, '--data') ?? packageFile('data', 'conll2000');
+  const passes = Number(flag(args, '--passes') ?? 15);
+  const train = join(dataDir, 'train.txt'), test = join(dataDir, 'test.txt');
+  for (const p of [train, test]) if (!existsSync(p)) throw new Error(`--data ${dataDir}: ${p} not found (expects CoNLL-2000 train.txt and test.txt)`);
+  const runs: [Mode, number][] = [['serial', 1], ['async', 1], ['async', 2], ['sync', 2]];
+  for (const [mode, threads] of runs) {
+    let reached: number | null = null;
+    const r = await trainCrf({
+      task: 'chunking', model: 'crf', train, test, mode, threads, passes, seed: 1,
+      onPass: (p) => { if (reached === null && (p.test?.f1 ?? 0) >= TARGET) reached = p.elapsed; },
+    });
+    const last = r.history.at(-1)!;
+    emit({
+      system: 'asyngrad',
+      algorithm: mode === 'serial' ? 'sgd' : mode === 'async' ? 'asyngrad' : 'sync-sgd',
+      threads,
+      seconds_per_pass: round(median(r.history.map((h) => h.seconds)), 4),
+      passes: r.history.length,
+      seconds: round(last.elapsed, 3),
+      f1: round(last.test!.f1!, 2),
+      seconds_to_93_5: reached === null ? null : round(reached, 3),
+      gradient_error_rate: last.gradientErrorRate.map((x) => round(x, 4)),
+      feature_seconds: round(r.info.extractSeconds, 2),
+    });
+  }
+  if (!args.includes('--no-crfsuite')) await runCrfsuite(train, test);
+}
+
+/** The CRFsuite module (npm `crfsuite`, built by node-gyp), installed on demand into a cache dir. */
+function loadCrfsuite(): { Trainer: new (o?: object) => CrfsuiteTrainer; Tagger: new () => CrfsuiteTagger } {
+  const dir = join(tmpdir(), 'asyngrad-bench-crfsuite');
+  if (!existsSync(join(dir, 'node_modules', 'crfsuite'))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-save', 'crfsuite@1.0.1'], { stdio: 'pipe' });
+  }
+  return createRequire(join(dir, 'package.json'))('crfsuite');
+}
+
+/**
+ * CRFsuite L-BFGS (the binding selects it; c2 = 1, its default) on the same attribute strings as our
+ * template produces. It runs in a child process because the binding prints its per-iteration log
+ * on the native stdout, which we parse for the seconds per iteration.
+ */
+async function runCrfsuite(train: string, test: string): Promise<void> {
+  try {
+    loadCrfsuite();
+  } catch (e) {
+    emit({ system: 'crfsuite', skipped: `crfsuite could not be installed or loaded: ${(e as Error).message.split('\n')[0]}` });
+    return;
+  }
+  const out = execFileSync(process.execPath, [packageFile('dist', 'bench.js'), '_crfsuite', train, test], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const iters = [...out.matchAll(/Seconds required for this iteration: ([\d.]+)/g)].map((m) => Number(m[1]));
+  const result = JSON.parse(out.split('\n').filter((l) => l.startsWith('{"crfsuite_result"')).pop()!).crfsuite_result;
+  emit({
+    system: 'crfsuite',
+    algorithm: 'lbfgs',
+    threads: 1,
+    seconds_per_pass: round(median(iters), 4),
+    passes: iters.length,
+    seconds: round(result.seconds, 3),
+    f1: round(result.f1, 2),
+    feature_seconds: round(result.featureSeconds, 2),
+  });
+}
+
+/** Child process: train and score CRFsuite, printing its log and a final JSON line. */
+export async function crfsuiteChild(args: string[]): Promise<void> {
+  const [train, test] = args;
+  const crfsuite = loadCrfsuite();
+  const t0 = performance.now();
+  const template = readTemplateFile(builtinTemplatePath('chunking'));
+  const trainS = readColumnFile(train), testS = readColumnFile(test);
+  const dict = FeatureDictionary.build(trainS, template);
+  const attrs = (s: (typeof trainS)[number]) => s.tokens.map((_, i) => expandToken(template, s.tokens, i).filter((f) => dict.id(f) >= 0));
+  const trainX = trainS.map(attrs), testX = testS.map(attrs);
+  const featureSeconds = (performance.now() - t0) / 1000;
+  const trainer = new crfsuite.Trainer({ debug: true });
+  for (let i = 0; i < trainS.length; i++) trainer.append(trainX[i], trainS[i].tags);
+  const model = join(mkdtempSync(join(tmpdir(), 'asyngrad-crfsuite-')), 'lbfgs.model');
+  const t1 = performance.now();
+  trainer.train(model);
+  const seconds = (performance.now() - t1) / 1000;
+  const tagger = new crfsuite.Tagger();
+  tagger.open(model);
+  const pred = testX.map((x) => tagger.tag(x).result);
+  const f1 = conlleval(testS.map((s) => s.tags), pred).f1;
+  console.log(JSON.stringify({ crfsuite_result: { seconds, f1, featureSeconds } }));
+}
+
+interface CrfsuiteTrainer {
+  append(x: string[][], y: string[]): void;
+  train(path: string): number;
+}
+interface CrfsuiteTagger {
+  open(path: string): boolean;
+  tag(x: string[][]): { result: string[] };
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}

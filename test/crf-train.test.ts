@@ -1,0 +1,128 @@
+// The CRF trained by the three engines on real (bundled) CoNLL-2000 data, model files, SR, and the
+// fused crf_step against crf_grad + sgd_apply.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { trainCrf, type TrainCrfOptions } from '../src/train/train-crf.js';
+import { CrfTagger } from '../src/models/crf/tagger.js';
+import { CrfModel } from '../src/models/crf/model.js';
+import { Rng } from '../src/runtime/rng.js';
+import { packageFile } from '../src/runtime/package-root.js';
+import { crfParamCount } from '../src/reference/crf.js';
+import { rng, testWasm } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'asyngrad-crf-'));
+/** The first n sentences of a bundled CoNLL-2000 file. */
+function subset(name: string, n: number): string {
+  const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');
+  const path = join(dir, `${name}-${n}`);
+  writeFileSync(path, text.split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
+  return path;
+}
+const train = subset('train.txt', 1500);
+const test = subset('test.txt', 300);
+const base: TrainCrfOptions = { task: 'chunking', model: 'crf', train, test, mode: 'serial', threads: 1, passes: 6, seed: 5 };
+
+describe('CRF training on CoNLL-2000 (1,500 training sentences)', () => {
+  it('serial, async(2) and sync(2) all learn the task', async () => {
+    const f1: Record<string, number> = {};
+    for (const [mode, threads] of [['serial', 1], ['async', 2], ['sync', 2]] as const) {
+      const r = await trainCrf({ ...base, mode, threads });
+      f1[mode] = r.history.at(-1)!.test!.f1!;
+      expect(r.history.at(-1)!.loss, mode).toBeLessThan(r.history[0].loss);
+    }
+    // 1,500 sentences and 6 passes: a standard CRF gets about 89 F1; all engines within 1 of serial
+    expect(f1.serial).toBeGreaterThan(85);
+    expect(Math.abs(f1.async - f1.serial)).toBeLessThan(1);
+    expect(Math.abs(f1.sync - f1.serial)).toBeLessThan(1);
+  });
+
+  it('serial training is bit-reproducible, and a saved model loads back bit-exact', async () => {
+    const a = await trainCrf({ ...base, passes: 2 });
+    const b = await trainCrf({ ...base, passes: 2 });
+    expect(Buffer.from(a.tagger.weights.buffer).equals(Buffer.from(b.tagger.weights.buffer))).toBe(true);
+    const path = join(dir, 'model.bin');
+    a.tagger.save(path);
+    const loaded = CrfTagger.load(path);
+    expect(Buffer.from(loaded.weights.buffer).equals(Buffer.from(a.tagger.weights.buffer))).toBe(true);
+    expect(loaded.header.labels).toEqual(a.tagger.header.labels);
+    const sents = a.tagger.header.task === 'chunking' ? (await import('../src/data/column.js')).readColumnFile(test) : [];
+    expect(loaded.predict(sents)).toEqual(a.tagger.predict(sents));
+  });
+
+  it('the dense CRF adds rich edge features for frequent node features', async () => {
+    const r = await trainCrf({ ...base, model: 'dense-crf', passes: 2 });
+    const { Y, F, E } = r.tagger.header;
+    expect(E).toBeGreaterThan(0);
+    expect(E).toBeLessThan(F);
+    expect(r.tagger.weights.length).toBe(crfParamCount(Y, F, E));
+    expect(r.history.at(-1)!.test!.f1).toBeGreaterThan(80);
+  });
+
+  it('structure regularisation trains on mini-samples', async () => {
+    const r = await trainCrf({ ...base, sr: 3, passes: 3 });
+    expect(r.history[0].samples).toBeGreaterThan(1500 * 3); // ~24 tokens a sentence -> ~8 pieces
+    expect(r.history.at(-1)!.test!.f1).toBeGreaterThan(80);
+  });
+
+  it('divergence is reported with the pass and a hint', async () => {
+    const inject = (pass: number, w: Float32Array) => { if (pass === 2) w[3] = NaN; };
+    await expect(trainCrf({ ...base, passes: 3, beforePass: inject })).rejects.toThrow(/diverged in pass 2.*smaller learning rate/);
+  });
+});
+
+describe('structure regularisation cuts every sentence into consecutive pieces', () => {
+  it('covers each sentence exactly, with lengths from the requested mix', () => {
+    const tokStart = Int32Array.from([0, 5, 6, 30]);
+    const data = { tokStart, featStart: new Int32Array(31), featIds: new Int32Array(0), labels: new Int32Array(30) };
+    for (const sr of [1, 1.5, 4]) {
+      const model = new CrfModel({ Y: 2, F: 1, E: 0 }, data, sr);
+      const memory = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
+      const arena = { reserve: (() => { let n = 65536; return (_: string, b: number) => { const o = n; n += Math.ceil(b / 64) * 64 + 64; return o; }; })() };
+      const plan = model.reserve(arena as never);
+      const n = model.writeMiniSamples(memory, new Rng(1));
+      const t = new Int32Array(memory.buffer, plan.data.samplesOffset, n * 2);
+      const covered = new Int32Array(30);
+      for (let i = 0; i < n; i++) {
+        const len = t[2 * i + 1];
+        expect(len).toBeGreaterThanOrEqual(1);
+        expect(len).toBeLessThanOrEqual(Math.ceil(sr));
+        for (let j = t[2 * i]; j < t[2 * i] + len; j++) covered[j]++;
+        // a piece never crosses a sentence boundary
+        const s = [0, 5, 6].filter((b) => b <= t[2 * i]).length - 1;
+        expect(t[2 * i] + len).toBeLessThanOrEqual(tokStart[s + 1]);
+      }
+      expect([...covered].every((c) => c === 1)).toBe(true);
+    }
+  });
+});
+
+describe('crf_step', () => {
+  it('equals crf_grad followed by sgd_apply (skip = 0)', () => {
+    const t = testWasm(64);
+    const r = rng(9);
+    const Y = 5, F = 30, E = 10, T = 7;
+    const P = crfParamCount(Y, F, E);
+    const featStart = Int32Array.from({ length: T + 1 }, (_, i) => i * 4);
+    const featIds = Int32Array.from({ length: T * 4 }, () => Math.floor(r() * F));
+    const labels = Int32Array.from({ length: T }, () => Math.floor(r() * Y));
+    const put = (a: Int32Array | Float32Array) => { const p = t.alloc(a.length * 4 + 16); (a instanceof Int32Array ? t.i32 : t.f32).set(a as never, p / 4); return p; };
+    const w0 = Float32Array.from({ length: P }, () => r() - 0.5);
+    const pfs = put(featStart), pfi = put(featIds), plab = put(labels);
+    const scratch = t.alloc(1 << 16), list = t.alloc(1 << 16), stamps = t.alloc((1 + F + E) * 4);
+    const wa = put(w0), g = put(new Float32Array(P));
+    const lossA = t.k.crf_grad(wa, Y, F, E, pfs, pfi, plab, 0, T, g, list, scratch, stamps, 0);
+    t.k.sgd_apply(wa, g, list, t.i32[scratch / 4], -0.1, stamps, 0);
+    const wb = put(w0);
+    const lossB = t.k.crf_step(wb, Y, F, E, pfs, pfi, plab, 0, T, 0.1, 0, scratch, stamps, 1);
+    expect(lossB).toBeCloseTo(lossA, 5);
+    const A = t.f32.slice(wa / 4, wa / 4 + P), B = t.f32.slice(wb / 4, wb / 4 + P);
+    for (let i = 0; i < P; i++) expect(B[i]).toBeCloseTo(A[i], 5);
+    // stamps: every written block's writes finished (low bits 0) and were counted
+    const st = t.i32.slice(stamps / 4, stamps / 4 + 1 + F + E);
+    expect(st.every((x) => (x & 0xffff) === 0)).toBe(true);
+    expect(st[0]).toBe(0x10000);
+    expect(t.i32[(scratch + 12) / 4]).toBe(0);
+  });
+});
