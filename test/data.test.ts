@@ -81,7 +81,7 @@ describe('readColumnText', () => {
     writeFileSync(path, bytes);
     const e = thrown(() => readColumnFile(path));
     expect(e.line).toBe(4);
-    expect(e.message).toContain(`${path}:4: invalid UTF-8 (byte 0xff at column 2`);
+    expect(e.message).toContain(`${path}:4: invalid UTF-8 (byte 0xff at byte 2 of the line`);
     // a multi-byte sequence cut short by the end of the line
     writeFileSync(path, Buffer.concat([Buffer.from('a O\n'), Buffer.from([0xe4, 0xb8, 0x0a])]));
     expect(thrown(() => readColumnFile(path)).line).toBe(2);

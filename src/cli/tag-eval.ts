@@ -16,7 +16,7 @@ export function registerTagEval(program: Command): void {
     .action((o) => {
       const tagger = CrfTagger.load(o.modelFile);
       const spec = taskSpec(tagger.task);
-      const sents = spec.read(o.input, tagger.task === 'seg');
+      const sents = spec.read(o.input, false);
       const tags = tagger.predict(sents);
       let out = '';
       if (tagger.task === 'seg') {

@@ -36,7 +36,7 @@ export function decodeUtf8(bytes: Uint8Array, source: string): string {
         throw new DataError(
           source,
           line,
-          `invalid UTF-8 (byte 0x${b.toString(16).padStart(2, '0')} at column ${at + 1} of the line); the file must be UTF-8 text`,
+          `invalid UTF-8 (byte 0x${b.toString(16).padStart(2, '0')} at byte ${at + 1} of the line); the file must be UTF-8 text`,
         );
       }
       if (end >= bytes.length) break;

@@ -51,7 +51,7 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
     decay: 0.9,
     l2: 1,
     passes: 30,
-    read: (p, labeled = true) => (labeled ? readSegmentedFile(p) : readSegmentedFile(p)),
+    read: (p, labeled = true) => readSegmentedFile(p, { labeled }),
     derive: (s) => addSegColumns(s),
   },
 };
