@@ -1,4 +1,4 @@
-// `npm run bench -- crf [--data DIR] [--passes N] [--no-crfsuite]`: one run timing, on CoNLL-2000
+// `npm run bench -- crf [--data DIR] [--passes N] [--no-crfsuite | --crfsuite-only]`: one run timing, on CoNLL-2000
 // with the standard template (standard CRF), asyngrad serial, async at 1 and 2 threads, sync at 2
 // threads, and CRFsuite 0.12 (L-BFGS, which its npm binding selects) on the same features. One JSON line each:
 //   {"system","algorithm","threads","seconds_per_pass","passes","seconds","f1", ...}
@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readColumnFile } from '../src/data/column.js';
 import { FeatureDictionary } from '../src/features/dictionary.js';
 import { builtinTemplatePath, expandToken, readTemplateFile } from '../src/features/template.js';
-import { conlleval } from '../src/eval/conlleval.js';
+import { scoreTask } from '../src/train/score.js';
+import { taskSpec, type TaskName } from '../src/train/tasks.js';
 import { packageFile } from '../src/runtime/package-root.js';
 import { trainCrf } from '../src/train/train-crf.js';
 import type { Mode } from '../src/engine/engine.js';
@@ -25,7 +25,7 @@ export async function benchCrf(args: string[]): Promise<void> {
   const passes = Number(flag(args, '--passes') ?? 15);
   const train = join(dataDir, 'train.txt'), test = join(dataDir, 'test.txt');
   for (const p of [train, test]) if (!existsSync(p)) throw new Error(`--data ${dataDir}: ${p} not found (expects CoNLL-2000 train.txt and test.txt)`);
-  const runs: [Mode, number][] = [['serial', 1], ['async', 1], ['async', 2], ['sync', 2]];
+  const runs: [Mode, number][] = args.includes('--crfsuite-only') ? [] : [['serial', 1], ['async', 1], ['async', 2], ['sync', 2]];
   for (const [mode, threads] of runs) {
     let reached: number | null = null;
     const r = await trainCrf({
@@ -64,35 +64,42 @@ function loadCrfsuite(): { Trainer: new (o?: object) => CrfsuiteTrainer; Tagger:
  * template produces. It runs in a child process because the binding prints its per-iteration log
  * on the native stdout, which we parse for the seconds per iteration.
  */
-async function runCrfsuite(train: string, test: string): Promise<void> {
+async function runCrfsuite(train: string, test: string, task: TaskName = 'chunking'): Promise<Record<string, unknown> | null> {
   try {
     loadCrfsuite();
   } catch (e) {
     emit({ system: 'crfsuite', skipped: `crfsuite could not be installed or loaded: ${(e as Error).message.split('\n')[0]}` });
-    return;
+    return null;
   }
-  const out = execFileSync(process.execPath, [packageFile('dist', 'bench.js'), '_crfsuite', train, test], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const out = execFileSync(process.execPath, [packageFile('dist', 'bench.js'), '_crfsuite', task, train, test], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const iters = [...out.matchAll(/Seconds required for this iteration: ([\d.]+)/g)].map((m) => Number(m[1]));
   const result = JSON.parse(out.split('\n').filter((l) => l.startsWith('{"crfsuite_result"')).pop()!).crfsuite_result;
-  emit({
+  const line = {
     system: 'crfsuite',
     algorithm: 'lbfgs',
+    task,
     threads: 1,
     seconds_per_pass: round(median(iters), 4),
     passes: iters.length,
     seconds: round(result.seconds, 3),
-    f1: round(result.f1, 2),
+    f1: result.score.f1 === undefined ? null : round(result.score.f1, 2),
+    accuracy: round(result.score.accuracy, 2),
+    features: result.features,
     feature_seconds: round(result.featureSeconds, 2),
-  });
+  };
+  emit(line);
+  return line;
 }
 
 /** Child process: train and score CRFsuite, printing its log and a final JSON line. */
 export async function crfsuiteChild(args: string[]): Promise<void> {
-  const [train, test] = args;
+  const [taskName, train, test] = args;
+  const spec = taskSpec(taskName);
   const crfsuite = loadCrfsuite();
   const t0 = performance.now();
-  const template = readTemplateFile(builtinTemplatePath('chunking'));
-  const trainS = readColumnFile(train), testS = readColumnFile(test);
+  const template = readTemplateFile(builtinTemplatePath(spec.name));
+  const testRaw = spec.read(test);
+  const trainS = spec.derive(spec.read(train)), testS = spec.derive(testRaw);
   const dict = FeatureDictionary.build(trainS, template);
   const attrs = (s: (typeof trainS)[number]) => s.tokens.map((_, i) => expandToken(template, s.tokens, i).filter((f) => dict.id(f) >= 0));
   const trainX = trainS.map(attrs), testX = testS.map(attrs);
@@ -105,9 +112,10 @@ export async function crfsuiteChild(args: string[]): Promise<void> {
   const seconds = (performance.now() - t1) / 1000;
   const tagger = new crfsuite.Tagger();
   tagger.open(model);
-  const pred = testX.map((x) => tagger.tag(x).result);
-  const f1 = conlleval(testS.map((s) => s.tags), pred).f1;
-  console.log(JSON.stringify({ crfsuite_result: { seconds, f1, featureSeconds } }));
+  // the binding returns the label array itself (its .d.ts says { result })
+  const pred = testX.map((x) => { const r = tagger.tag(x) as unknown; return Array.isArray(r) ? (r as string[]) : (r as { result: string[] }).result; });
+  const score = scoreTask(spec.name, testRaw, pred);
+  console.log(JSON.stringify({ crfsuite_result: { seconds, score, featureSeconds, features: dict.size } }));
 }
 
 interface CrfsuiteTrainer {
@@ -116,10 +124,36 @@ interface CrfsuiteTrainer {
 }
 interface CrfsuiteTagger {
   open(path: string): boolean;
-  tag(x: string[][]): { result: string[] };
+  tag(x: string[][]): string[] | { result: string[] };
 }
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
+}
+
+/**
+ * `npm run bench -- peers --task pos|seg|chunking --train F --test F [--model dense-crf] [--threads K]`:
+ * our CRF (AsynGrad, default passes and rates) beside CRFsuite L-BFGS on the same features.
+ */
+export async function benchPeers(args: string[]): Promise<void> {
+  const task = taskSpec(flag(args, '--task') ?? 'pos').name;
+  const train = flag(args, '--train'), test = flag(args, '--test');
+  if (!train || !test) throw new Error('peers: give --train and --test (e.g. UD-EWT train.txt and test.txt, or Weibo train.txt and dev.txt)');
+  const model = (flag(args, '--model') ?? 'dense-crf') as 'crf' | 'dense-crf';
+  const threads = Number(flag(args, '--threads') ?? 2);
+  const passes = flag(args, '--passes') ? Number(flag(args, '--passes')) : undefined;
+  const r = await trainCrf({ task, model, train, test, mode: 'async', threads, passes, seed: 1, evalEvery: 5 });
+  const last = r.history.at(-1)!;
+  emit({
+    system: 'asyngrad', algorithm: 'asyngrad', model, task, threads,
+    seconds_per_pass: round(median(r.history.map((h) => h.seconds)), 4),
+    passes: r.history.length,
+    seconds: round(last.elapsed, 3),
+    f1: last.test!.f1 === undefined ? null : round(last.test!.f1, 2),
+    accuracy: round(last.test!.accuracy, 2),
+    features: r.info.features, edge_features: r.info.edgeFeatures,
+    feature_seconds: round(r.info.extractSeconds, 2),
+  });
+  if (!args.includes('--no-crfsuite')) await runCrfsuite(train, test, task);
 }

@@ -1,12 +1,13 @@
 // `npm run bench -- <name> [options]`: benchmarks print one JSON object per line.
 import { benchEngines } from './engines.js';
 import { benchKernels } from './kernels.js';
-import { benchCrf, crfsuiteChild } from './crf.js';
+import { benchCrf, benchPeers, crfsuiteChild } from './crf.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   kernels: benchKernels,
   engines: benchEngines,
   crf: benchCrf,
+  peers: benchPeers,
 };
 const hidden: Record<string, (args: string[]) => Promise<void>> = { _crfsuite: crfsuiteChild };
 
@@ -17,3 +18,4 @@ if (!run) {
   process.exit(2);
 }
 await run(rest);
+

@@ -21,7 +21,7 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a tagger (CRF or dense CRF) with the serial, AsynGrad (async) or synchronous engine')
-    .option('--model <m>', 'crf (standard linear-chain) or dense-crf (rich edge features, the paper\'s)', 'dense-crf')
+    .option('--model <m>', 'crf (standard linear-chain) or dense-crf (rich edge features, the paper\'s)', 'crf')
     .option('--task <t>', 'chunking | pos | seg', 'chunking')
     .option('--train <file>', 'training data (default: the bundled set for chunking and pos)')
     .option('--test <file>', 'test data, scored after every pass (default: the bundled set for chunking and pos)')

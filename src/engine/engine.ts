@@ -2,7 +2,7 @@
 // It lays out the shared memory (model regions from the model, then stamps, optimizer state and one
 // private slot per worker), starts the pool and runs passes.
 import { ArenaLayout } from '../runtime/arena.js';
-import { Command, Ctl, MAX_WORKERS, WStat, wstat } from '../runtime/control.js';
+import { Command, Ctl, MAX_WORKERS, WStat, lossIndex, wstat } from '../runtime/control.js';
 import { WorkerPool, type PoolOptions } from '../runtime/pool.js';
 import { compileKernels, heapBase, instantiate, type Kernels } from '../runtime/wasm.js';
 import type { ModelPlan, OptimizerPlan, RunPlan, WorkerSlot } from './plan.js';
@@ -130,7 +130,7 @@ export class Engine {
     const total = opts.samples ?? numSamples;
     for (let i = 0; i < k; i++) {
       for (const f of [WStat.SAMPLES, WStat.READ_ERR, WStat.WRITE_ERR, WStat.ANY_ERR, WStat.NONFINITE]) ctl[wstat(i, f)] = 0;
-      f64[Ctl.LOSS_BASE_F64 + i] = 0;
+      f64[lossIndex(i)] = 0;
     }
     ctl[Ctl.TOTAL] = total;
     ctl[Ctl.NSAMPLES] = numSamples;
@@ -150,7 +150,7 @@ export class Engine {
       const s = ctl[wstat(i, WStat.SAMPLES)];
       const e = ctl[wstat(i, WStat.ANY_ERR)];
       workers.push({ samples: s, readErrors: ctl[wstat(i, WStat.READ_ERR)], writeErrors: ctl[wstat(i, WStat.WRITE_ERR)], errors: e, errorRate: s ? e / s : 0 });
-      loss += f64[Ctl.LOSS_BASE_F64 + i];
+      loss += f64[lossIndex(i)];
       samples += s;
       errors += e;
       nonFinite += ctl[wstat(i, WStat.NONFINITE)];

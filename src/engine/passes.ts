@@ -1,6 +1,6 @@
 // The three training loops, as run inside one worker. Each processes its share of one pass and
 // returns; the worker entry (src/runtime/worker.ts) waits for the next command in between.
-import { Ctl, WStat, wstat } from '../runtime/control.js';
+import { CLAIM_CHUNK, Ctl, WStat, lossIndex, wstat } from '../runtime/control.js';
 import type { Rng } from '../runtime/rng.js';
 import type { Kernels } from '../runtime/wasm.js';
 import type { RunPlan } from './plan.js';
@@ -43,7 +43,7 @@ function record(c: WorkerContext, loss: number, readErr: number, writeErr: numbe
   if (readErr) ctl[wstat(index, WStat.READ_ERR)]++;
   if (writeErr) ctl[wstat(index, WStat.WRITE_ERR)]++;
   if (readErr || writeErr) ctl[wstat(index, WStat.ANY_ERR)]++;
-  if (Number.isFinite(loss)) c.ctlF64[Ctl.LOSS_BASE_F64 + index] += loss;
+  if (Number.isFinite(loss)) c.ctlF64[lossIndex(index)] += loss;
   else ctl[wstat(index, WStat.NONFINITE)]++;
 }
 
@@ -61,18 +61,21 @@ export function runClaimedPass(c: WorkerContext, serial: boolean): void {
   if (serial && c.perm) c.rng.permutation(c.perm, n);
   const fused = !c.plan.buffered;
   for (;;) {
-    const i = Atomics.add(ctl, Ctl.CLAIM, 1);
-    if (i >= total || ctl[Ctl.ABORT] !== 0) break;
-    const s = serial && c.perm ? c.perm[i % n] : c.rng.int(n);
-    if (fused) {
-      const loss = grad.step!(s, lr, account !== 0);
-      record(c, loss, account !== 0 && grad.readOverlap() ? 1 : 0, account !== 0 && grad.writeOverlap!() ? 1 : 0);
-      continue;
+    const first = Atomics.add(ctl, Ctl.CLAIM, CLAIM_CHUNK);
+    if (first >= total || ctl[Ctl.ABORT] !== 0) break;
+    const last = Math.min(total, first + CLAIM_CHUNK);
+    for (let i = first; i < last; i++) {
+      const s = serial && c.perm ? c.perm[i % n] : c.rng.int(n);
+      if (fused) {
+        const loss = grad.step!(s, lr, account !== 0);
+        record(c, loss, account !== 0 && grad.readOverlap() ? 1 : 0, account !== 0 && grad.writeOverlap!() ? 1 : 0);
+        continue;
+      }
+      const loss = grad.grad(s, account !== 0);
+      const readErr = account !== 0 && grad.readOverlap() ? 1 : 0;
+      const writeErr = applyOwn(c, grad.listCount(), lr, account);
+      record(c, loss, readErr, writeErr);
     }
-    const loss = grad.grad(s, account !== 0);
-    const readErr = account !== 0 && grad.readOverlap() ? 1 : 0;
-    const writeErr = applyOwn(c, grad.listCount(), lr, account);
-    record(c, loss, readErr, writeErr);
   }
 }
 

@@ -17,7 +17,6 @@ export const enum Ctl {
   NSAMPLES = 11, // samples to draw from in this pass (structure regularisation changes it per pass)
   LR = 16, // learning rate of this pass, as f32 (view the same slot through a Float32Array)
   WORKER_BASE = 256, // per-worker stats: WORKER_STRIDE i32 each
-  LOSS_BASE_F64 = 1024, // per-worker pass loss, f64 index (byte 8192)
 }
 
 export const WORKER_STRIDE = 16;
@@ -42,3 +41,11 @@ export const enum Command {
 export function wstat(worker: number, field: WStat): number {
   return Ctl.WORKER_BASE + worker * WORKER_STRIDE + field;
 }
+
+/** f64 index of a worker's pass loss: inside the worker's own 64-byte stats line (no false sharing). */
+export function lossIndex(worker: number): number {
+  return (Ctl.WORKER_BASE + worker * WORKER_STRIDE + 8) / 2;
+}
+
+/** Samples a worker claims at once in async/serial passes: fewer atomic adds on a shared line. */
+export const CLAIM_CHUNK = 4;
