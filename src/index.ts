@@ -1,5 +1,27 @@
-// asyngrad: public library entry.
+// asyngrad: the library. `train` a tagger, `load` a saved one; the engines and models underneath are
+// exported for those who build their own.
+import { CrfTagger } from './models/crf/tagger.js';
+import { trainCrf, type TrainCrfOptions, type TrainCrfResult } from './train/train-crf.js';
+
+/** Trains a CRF tagger (see TrainCrfOptions); resolves with the tagger, the per-pass history and data info. */
+export function train(options: TrainCrfOptions): Promise<TrainCrfResult> {
+  return trainCrf(options);
+}
+
+/** Loads a model file written by `tagger.save(path)` or `asyngrad train --out`. */
+export function load(path: string): CrfTagger {
+  return CrfTagger.load(path);
+}
+
+export { CrfTagger, trainCrf, type TrainCrfOptions, type TrainCrfResult };
+export type { PassReport, DataInfo } from './train/train-crf.js';
+export { DivergenceError } from './train/train-crf.js';
+export { TASKS, TASK_SPECS, type TaskName } from './train/tasks.js';
+export { scoreTask, type Score } from './train/score.js';
 export { Engine, MODES, type Mode, type EngineOptions, type PassStats, type WorkerPassStats, type TrainableModel } from './engine/engine.js';
 export { LogRegModel, syntheticLogReg, type LogRegData } from './models/logreg/model.js';
+export { CrfModel } from './models/crf/model.js';
 export { ArenaLayout } from './runtime/arena.js';
 export { Rng } from './runtime/rng.js';
+export * from './data/index.js';
+export { ModelFileError } from './io/model-file.js';

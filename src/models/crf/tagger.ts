@@ -8,6 +8,7 @@ import { loadModel, saveModel, ModelFileError } from '../../io/model-file.js';
 import { ArenaLayout } from '../../runtime/arena.js';
 import { compileKernels, heapBase, instantiate } from '../../runtime/wasm.js';
 import { taskSpec, type TaskName } from '../../train/tasks.js';
+import { scoreTask, type Score } from '../../train/score.js';
 import { crfParamCount } from '../../reference/crf.js';
 import { CrfDecoder, reserveDecode, sentenceBounds } from './decoder.js';
 import type { CrfData } from './model.js';
@@ -66,8 +67,21 @@ export class CrfTagger {
     return new CrfDecoder(instantiate(module, memory), memory, wOffset, this.header, regions).decodeAll(data);
   }
 
-  /** Tags for raw sentences (observation columns as read from the task's file format). */
-  predict(sentences: Sentence[]): string[][] {
+  /**
+   * Tags for sentences: each sentence either a Sentence (as the readers return) or an array of
+   * tokens, a token being a word or its observation columns (chunking: [word, POS]).
+   */
+  predict(sentences: readonly (Sentence | readonly (string | readonly string[])[])[]): string[][] {
+    return this.predictSentences(sentences.map(toSentence));
+  }
+
+  /** Scores labeled sentences (or a labeled file in the task's format) like `asyngrad eval`. */
+  evaluate(data: string | Sentence[]): Score {
+    const sents = typeof data === 'string' ? taskSpec(this.task).read(data) : data;
+    return scoreTask(this.task, sents, this.predictSentences(sents));
+  }
+
+  private predictSentences(sentences: Sentence[]): string[][] {
     const ids = this.decodeIds(this.features(this.prepare(sentences)));
     return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
   }
@@ -89,4 +103,10 @@ export class CrfTagger {
       throw new ModelFileError(path, (e as Error).message);
     }
   }
+}
+
+function toSentence(s: Sentence | readonly (string | readonly string[])[]): Sentence {
+  if (!Array.isArray(s)) return s as Sentence;
+  const tokens = (s as readonly (string | readonly string[])[]).map((t) => (typeof t === 'string' ? [t] : [...t]));
+  return { tokens, tags: [], line: 1, source: '<input>' };
 }

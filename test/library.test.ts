@@ -1,0 +1,37 @@
+// The README's library example, run as written (against the built package entry).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { packageFile } from '../src/runtime/package-root.js';
+
+describe('library API (README example)', () => {
+  it('train, predict, evaluate, save and load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asyngrad-lib-'));
+    const cut = (name: string, n: number) => {
+      const p = join(dir, name);
+      writeFileSync(p, readFileSync(packageFile('data', 'conll2000', name), 'utf8').split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
+      return p;
+    };
+    const trainFile = cut('train.txt', 800), testFile = cut('test.txt', 100);
+    const { train, load } = await import(packageFile('dist', 'index.js'));
+    // --- README example ---
+    const passes: number[] = [];
+    const { tagger } = await train({
+      task: 'chunking', model: 'crf', train: trainFile, test: testFile,
+      mode: 'async', threads: 2, passes: 4,
+      onPass: (p: { pass: number; test?: { f1?: number } }) => passes.push(p.test!.f1!),
+    });
+    const tags = tagger.predict([[['He', 'PRP'], ['reckons', 'VBZ'], ['the', 'DT'], ['deficit', 'NN']]]);
+    const score = tagger.evaluate(testFile);
+    tagger.save(join(dir, 'chunker.model'));
+    const again = load(join(dir, 'chunker.model'));
+    // --- end of example ---
+    expect(passes).toHaveLength(4);
+    expect(tags[0]).toHaveLength(4);
+    expect(tags[0][0]).toBe('B-NP');
+    expect(score.f1).toBeGreaterThan(75);
+    expect(again.evaluate(testFile)).toEqual(score);
+  });
+});
