@@ -80,3 +80,24 @@ describe('asyngrad CLI', () => {
     expect(h.out).toMatch(/--sr <len>/);
   });
 });
+
+describe('Ctrl-C', () => {
+  it('SIGINT writes a checkpoint and exits 130; --resume finishes the run', async () => {
+    const { spawn } = await import('node:child_process');
+    const train = subset('train.txt', 3000);
+    const ck = join(dir, 'sigint.ckpt');
+    const child = spawn(process.execPath, [cli, 'train', '--model', 'crf', '--train', train, '--passes', '200', '--mode', 'serial', '--checkpoint', ck, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('"pass":2,')) child.kill('SIGINT');
+    });
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(130);
+    expect(err).toMatch(/checkpoint of pass \d+ written/);
+    const r = run('train', '--model', 'crf', '--train', train, '--passes', '4', '--mode', 'serial', '--checkpoint', ck, '--resume', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out.trim().split('\n').pop()!).passes).toBe(4);
+  });
+});

@@ -7,6 +7,8 @@ import { registerTrain } from './train.js';
 import { registerTagEval } from './tag-eval.js';
 import { intOption, UsageError } from './options.js';
 import { DivergenceError } from '../train/train-crf.js';
+import { InterruptedError } from '../engine/engine.js';
+import { interrupt } from './interrupt.js';
 
 const program = new Command();
 program
@@ -31,9 +33,12 @@ program
 
 for (const c of program.commands) c.exitOverride();
 
+// Ctrl-C: the first one stops training cleanly (a checkpoint is written when --checkpoint is set),
+// a second one exits at once.
 process.on('SIGINT', () => {
-  console.error('asyngrad: interrupted');
-  process.exit(130);
+  if (interrupt.signal.aborted) process.exit(130);
+  console.error('asyngrad: interrupted, stopping (Ctrl-C again to exit at once)');
+  interrupt.abort();
 });
 
 try {
@@ -46,5 +51,5 @@ try {
   const err = e as Error;
   console.error(`asyngrad: ${err.message}`);
   if (process.argv.includes('--debug')) console.error(err.stack);
-  process.exit(err instanceof UsageError ? 2 : err instanceof DivergenceError ? 3 : 1);
+  process.exit(err instanceof UsageError ? 2 : err instanceof DivergenceError ? 3 : err instanceof InterruptedError ? 130 : 1);
 }

@@ -8,6 +8,7 @@ import { headline } from '../train/score.js';
 import { taskSpec, type TaskName } from '../train/tasks.js';
 import { PassProgress } from './progress.js';
 import { intOption, numberOption, UsageError } from './options.js';
+import { interrupt } from './interrupt.js';
 
 /** Bundled data sets (CoNLL-2000 and UD-EWT may be redistributed; Weibo may not). */
 export function bundledData(task: TaskName, split: 'train' | 'test'): string | undefined {
@@ -40,6 +41,9 @@ export function registerTrain(program: Command): void {
     .option('--edge-top <fraction>', 'dense-crf: rich edges for the most frequent fraction of features instead (Sun\'s code: 0.4)', numberOption('--edge-top', 0, 1))
     .option('--eval-every <n>', 'score the test/dev data every n passes', intOption('--eval-every', 1, 1e6), 1)
     .option('--out <file>', 'write the trained model here')
+    .option('--checkpoint <file>', 'checkpoint file (written atomically; default: <out>.ckpt when --checkpoint-every or --resume is given)')
+    .option('--checkpoint-every <n>', 'write a checkpoint every n passes (Ctrl-C also writes one)', intOption('--checkpoint-every', 1, 1e6))
+    .option('--resume', 'continue from the checkpoint, if it exists', false)
     .option('--no-account', 'turn gradient-error accounting off')
     .option('--json', 'one JSON object per pass and a final summary object', false)
     .option('--debug', 'print stack traces', false)
@@ -49,6 +53,7 @@ export function registerTrain(program: Command): void {
       if (!trainPath) throw new UsageError(`--train is required for --task ${task} (no bundled data set)`);
       const testPath = o.test ?? (o.train ? undefined : bundledData(task, 'test'));
       const passes = o.passes ?? taskSpec(task).passes;
+      const checkpoint: string | undefined = o.checkpoint ?? (o.checkpointEvery || o.resume ? `${o.out ?? `${task}.model`}.ckpt` : undefined);
       const progress = new PassProgress(!o.json && process.stderr.isTTY === true, 0);
       let bar: PassProgress = progress;
       let tokens = 0;
@@ -75,6 +80,10 @@ export function registerTrain(program: Command): void {
         edgeTopFraction: o.edgeTop,
         account: o.account,
         evalEvery: o.evalEvery,
+        checkpoint,
+        checkpointEvery: o.checkpointEvery,
+        resume: o.resume,
+        signal: interrupt.signal,
         onReady: (info) => {
           tokens = info.tokens;
           bar = new PassProgress(!o.json && process.stderr.isTTY === true, tokens);

@@ -53,8 +53,11 @@ export interface PassStats {
   gradientErrorRate: number;
 }
 
+export class InterruptedError extends Error {}
+
 export class Engine {
   private passIndex = 0;
+  private aborting = false;
   private constructor(
     readonly memory: WebAssembly.Memory,
     readonly kernels: Kernels,
@@ -117,7 +120,7 @@ export class Engine {
    * first `numSamples` samples (default: all; structure regularisation rewrites the sample table
    * between passes and passes its new size).
    */
-  async runPass(lr: number, opts: { onTick?: (done: number, total: number) => void; samples?: number; numSamples?: number } = {}): Promise<PassStats> {
+  async runPass(lr: number, opts: { onTick?: (done: number, total: number) => void; samples?: number; numSamples?: number; pass?: number } = {}): Promise<PassStats> {
     if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`learning rate must be a positive number (got ${lr})`);
     const ctl = new Int32Array(this.memory.buffer, 0, 4096);
     const f32 = new Float32Array(this.memory.buffer, 0, 4096);
@@ -134,8 +137,11 @@ export class Engine {
     }
     ctl[Ctl.TOTAL] = total;
     ctl[Ctl.NSAMPLES] = numSamples;
+    if (opts.pass !== undefined) this.passIndex = opts.pass;
+    ctl[Ctl.PASS] = this.passIndex;
     ctl[Ctl.CLAIM] = 0;
     ctl[Ctl.ABORT] = 0;
+    this.aborting = false;
     ctl[Ctl.BAR_COUNT] = 0;
     f32[Ctl.LR] = lr;
     const cmd = this.options.mode === 'serial' ? Command.SERIAL_PASS : this.options.mode === 'async' ? Command.ASYNC_PASS : Command.SYNC_PASS;
@@ -143,6 +149,7 @@ export class Engine {
     const onTick = opts.onTick;
     await this.pool.run(cmd, { onTick: onTick ? () => onTick(Math.min(total, Atomics.load(ctl, Ctl.CLAIM)), total) : undefined });
     const seconds = (performance.now() - t0) / 1000;
+    if (this.aborting) throw new InterruptedError(`pass ${this.passIndex + 1} was interrupted`);
     if (cmd === Command.SYNC_PASS) ctl[Ctl.STEP] += Math.ceil(total / k);
     const workers: WorkerPassStats[] = [];
     let loss = 0, samples = 0, errors = 0, nonFinite = 0;
@@ -156,6 +163,12 @@ export class Engine {
       nonFinite += ctl[wstat(i, WStat.NONFINITE)];
     }
     return { pass: this.passIndex++, lr, seconds, samples, loss, nonFinite, workers, gradientErrorRate: samples ? errors / samples : 0 };
+  }
+
+  /** Asks the running pass to stop as soon as possible (Ctrl-C); runPass then rejects. */
+  abort(): void {
+    this.aborting = true;
+    Atomics.store(new Int32Array(this.memory.buffer, 0, 16), Ctl.ABORT, 1);
   }
 
   /** Test hook: kill worker i as if it crashed. */

@@ -79,8 +79,11 @@ export function runClaimedPass(c: WorkerContext, serial: boolean): void {
   }
 }
 
-/** Sense-counting barrier: spin briefly (cheap when every worker has its own core), then sleep. */
-function barrier(c: WorkerContext): void {
+/**
+ * Sense-counting barrier: spin briefly (cheap when every worker has its own core), then sleep.
+ * Returns false when the pass was aborted while waiting (the caller leaves the pass).
+ */
+function barrier(c: WorkerContext): boolean {
   const { ctl } = c;
   const k = ctl[Ctl.WORKERS];
   const gen = Atomics.load(ctl, Ctl.BAR_GEN);
@@ -88,15 +91,16 @@ function barrier(c: WorkerContext): void {
     Atomics.store(ctl, Ctl.BAR_COUNT, 0);
     Atomics.add(ctl, Ctl.BAR_GEN, 1);
     Atomics.notify(ctl, Ctl.BAR_GEN);
-    return;
+    return true;
   }
   for (let spin = 0; spin < 20000; spin++) {
-    if (Atomics.load(ctl, Ctl.BAR_GEN) !== gen) return;
+    if (Atomics.load(ctl, Ctl.BAR_GEN) !== gen) return true;
   }
   while (Atomics.load(ctl, Ctl.BAR_GEN) === gen) {
     Atomics.wait(ctl, Ctl.BAR_GEN, gen, 100);
-    if (ctl[Ctl.ABORT] !== 0) throw new Error('aborted while waiting at the synchronous barrier');
+    if (Atomics.load(ctl, Ctl.ABORT) !== 0) return false;
   }
+  return true;
 }
 
 /**
@@ -130,7 +134,7 @@ export function runSyncPass(c: WorkerContext): void {
       record(c, loss, account !== 0 && grad.readOverlap() ? 1 : 0, 0);
     }
     ctl[wstat(index, WStat.LIST_COUNT)] = count;
-    barrier(c);
+    if (!barrier(c)) return;
     if (opt.kind === 'sgd') {
       for (let b = 0; b < workers; b++) {
         const cnt = ctl[wstat(b, WStat.LIST_COUNT)];
@@ -147,6 +151,6 @@ export function runSyncPass(c: WorkerContext): void {
       const t = stepBase + r + 1;
       k.adam_dense_range(w, g0, opt.mOffset, opt.vOffset, adamRate(lr, opt.beta1, opt.beta2, t), opt.beta1, opt.beta2, opt.eps, lo, hi);
     }
-    barrier(c);
+    if (!barrier(c) || Atomics.load(ctl, Ctl.ABORT) !== 0) return;
   }
 }

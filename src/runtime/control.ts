@@ -15,6 +15,7 @@ export const enum Ctl {
   STEP = 9, // optimizer steps taken so far (Adam bias correction), async: approximate
   ACCOUNT = 10, // gradient-error accounting on (1) or off (0)
   NSAMPLES = 11, // samples to draw from in this pass (structure regularisation changes it per pass)
+  PASS = 12, // pass number: each worker's sampling stream is derived from (seed, worker, pass)
   LR = 16, // learning rate of this pass, as f32 (view the same slot through a Float32Array)
   WORKER_BASE = 256, // per-worker stats: WORKER_STRIDE i32 each
 }

@@ -1,7 +1,7 @@
 // Worker entry: instantiates the one compiled module over the shared memory, builds its model's
 // gradient from the registry, then sleeps on the control block until told to run a pass.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Command, Ctl, WStat, wstat } from './control.js';
+import { Command, Ctl, MAX_WORKERS, WStat, wstat } from './control.js';
 import { Rng } from './rng.js';
 import { instantiate } from './wasm.js';
 import { runClaimedPass, runSyncPass, type WorkerContext } from '../engine/passes.js';
@@ -50,6 +50,8 @@ for (;;) {
   const cmd = Atomics.load(ctl, Ctl.CMD);
   if (cmd === Command.STOP) break;
   ctl[wstat(index, WStat.STATUS)] = 1;
+  // A fresh stream per pass: a run resumed from a checkpoint at pass p draws what it would have drawn.
+  ctx.rng = new Rng(plan.seed, index + MAX_WORKERS * Atomics.load(ctl, Ctl.PASS));
   if (cmd === Command.ASYNC_PASS) runClaimedPass(ctx, false);
   else if (cmd === Command.SERIAL_PASS) runClaimedPass(ctx, true);
   else if (cmd === Command.SYNC_PASS) runSyncPass(ctx);

@@ -1,7 +1,10 @@
 // Training a CRF tagger end to end: read, extract features, lay out the shared memory, run passes
 // with the chosen engine, decay the rate, shrink for L2, decode and score between passes.
 import type { Sentence } from '../data/types.js';
-import { Engine, type Mode } from '../engine/engine.js';
+import { Engine, InterruptedError, type Mode } from '../engine/engine.js';
+import { existsSync } from 'node:fs';
+import { loadModel, saveModel, ModelFileError } from '../io/model-file.js';
+import { crc32 } from '../io/crc32.js';
 import { FeatureDictionary, LabelDictionary } from '../features/dictionary.js';
 import { extract } from '../features/extract.js';
 import { readFileSync } from 'node:fs';
@@ -49,6 +52,13 @@ export interface TrainCrfOptions {
   /** evaluate every N passes (default 1); the last pass is always evaluated */
   evalEvery?: number;
   onPass?: (r: PassReport) => void;
+  /** checkpoint file: written atomically every `checkpointEvery` passes and when interrupted */
+  checkpoint?: string;
+  checkpointEvery?: number;
+  /** continue from `checkpoint` if it exists (same data and options) */
+  resume?: boolean;
+  /** aborting it (Ctrl-C) stops the pass, writes the checkpoint of the last finished pass, and rejects with InterruptedError */
+  signal?: AbortSignal;
   /** called before each pass with the live shared weights (inspection; tests inject faults here) */
   beforePass?: (pass: number, weights: Float32Array) => void;
   onTick?: (done: number, total: number) => void;
@@ -147,14 +157,57 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
     const decoder = model.decoder(k, engine.memory, average);
     const avgFrom = o.averageFrom ?? 1;
     let averaged = 0;
-    const srRng = new Rng(seed, 0x5eed);
     const w = engine.weights();
     let elapsed = 0;
-    for (let p = 0; p < passes; p++) {
+    let start = 0;
+    // What must match for a checkpoint to be resumed: the data, features and every option that
+    // changes the result.
+    const fingerprint = {
+      task: o.task, model: o.model, ...shape, labelsHash: crc32(Buffer.from(labels.labels.join('\n'))),
+      featuresHash: hashStrings(dict.features), tokens: trainData.labels.length, templateHash: crc32(Buffer.from(templateText)),
+      mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, seed, lr0, decay, l2, sr: o.sr ?? 0, skip: o.skip ?? 1e-3, average: o.average ?? false,
+    };
+    if (o.resume && o.checkpoint && existsSync(o.checkpoint)) {
+      const ck = loadModel<CheckpointHeader>(o.checkpoint);
+      if (ck.header.format !== 'asyngrad-checkpoint') throw new ModelFileError(o.checkpoint, 'not an asyngrad checkpoint');
+      const diff = Object.keys(fingerprint).filter((key) => JSON.stringify((fingerprint as Record<string, unknown>)[key]) !== JSON.stringify(ck.header.fingerprint?.[key]));
+      if (diff.length) throw new ModelFileError(o.checkpoint, `cannot resume: the checkpoint was made with different ${diff.join(', ')}`);
+      if (ck.weights.length !== model.params * (average ? 2 : 1)) throw new ModelFileError(o.checkpoint, 'cannot resume: weight count differs');
+      w.set(ck.weights.subarray(0, model.params));
+      if (average) new Float32Array(engine.memory.buffer, model.avgOffset, model.params).set(ck.weights.subarray(model.params));
+      start = ck.header.pass;
+      averaged = ck.header.averaged;
+      elapsed = ck.header.elapsed;
+      history.push(...ck.header.history);
+    }
+    const writeCheckpoint = (pass: number, weights: Float32Array, avg: Float32Array | null) => {
+      if (!o.checkpoint) return;
+      const all = avg ? new Float32Array(weights.length * 2) : weights;
+      if (avg) { all.set(weights); all.set(avg, weights.length); }
+      const header: CheckpointHeader = { format: 'asyngrad-checkpoint', pass, averaged, elapsed, fingerprint, history };
+      saveModel(o.checkpoint, header, all);
+    };
+    const every = o.checkpointEvery ?? 0;
+    const onAbort = () => engine.abort();
+    o.signal?.addEventListener('abort', onAbort);
+    for (let p = start; p < passes; p++) {
+      if (o.signal?.aborted) throw new InterruptedError(`interrupted before pass ${p + 1}`);
       const lr = lr0 * Math.pow(decay, p);
       o.beforePass?.(p + 1, w);
-      const numSamples = o.sr ? model.writeMiniSamples(engine.memory, srRng) : model.numSentences;
-      const s = await engine.runPass(lr, { numSamples, onTick: o.onTick });
+      // State at the end of the last finished pass, for a checkpoint if this pass is interrupted.
+      const snapshot = o.checkpoint && o.signal ? w.slice() : null;
+      const avgSnapshot = snapshot && average ? new Float32Array(engine.memory.buffer, model.avgOffset, model.params).slice() : null;
+      const numSamples = o.sr ? model.writeMiniSamples(engine.memory, new Rng(seed, 0x5eed + p)) : model.numSentences;
+      let s;
+      try {
+        s = await engine.runPass(lr, { numSamples, onTick: o.onTick, pass: p });
+      } catch (e) {
+        if (e instanceof InterruptedError && snapshot) {
+          writeCheckpoint(p, snapshot, avgSnapshot);
+          throw new InterruptedError(`interrupted in pass ${p + 1}; checkpoint of pass ${p} written to ${o.checkpoint}`);
+        }
+        throw e;
+      }
       // L2 (Gaussian prior) as in Sun's code: the per-sample shrink w *= (1 - lr*l2/N), applied N
       // times, folded into one shrink per pass (exact under sparse updates, and O(P) once a pass).
       const t1 = performance.now();
@@ -189,7 +242,11 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       }
       history.push(report);
       o.onPass?.(report);
+      if (every > 0 && ((p + 1) % every === 0 || p === passes - 1)) {
+        writeCheckpoint(p + 1, w, average ? new Float32Array(engine.memory.buffer, model.avgOffset, model.params) : null);
+      }
     }
+    o.signal?.removeEventListener('abort', onAbort);
     const header: CrfHeader = {
       format: 'asyngrad-crf',
       task: o.task,
@@ -233,4 +290,21 @@ function readTemplateFile(path: string): string {
   } catch (e) {
     throw new Error(`--template ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+}
+
+interface CheckpointHeader {
+  format: 'asyngrad-checkpoint';
+  /** passes finished */
+  pass: number;
+  averaged: number;
+  elapsed: number;
+  fingerprint: Record<string, unknown>;
+  history: PassReport[];
+}
+
+function hashStrings(xs: readonly string[]): number {
+  let h = 0;
+  const enc = new TextEncoder();
+  for (const x of xs) h = crc32(enc.encode(x + '\n'), h);
+  return h;
 }
