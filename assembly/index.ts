@@ -3,7 +3,9 @@
 export * from './linalg';
 export * from './update';
 export * from './logreg';
+export * from './embed';
 export * from './crf';
+export * from './lstm';
 
 export function heap_base(): usize {
   return __heap_base;

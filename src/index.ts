@@ -1,6 +1,7 @@
 // asyngrad: the library. `train` a tagger, `load` a saved one; the engines and models underneath are
 // exported for those who build their own.
 import { CrfTagger } from './models/crf/tagger.js';
+import { loadTagger, type Tagger } from './models/load.js';
 import { trainCrf, type TrainCrfOptions, type TrainCrfResult } from './train/train-crf.js';
 
 /** Trains a CRF tagger (see TrainCrfOptions); resolves with the tagger, the per-pass history and data info. */
@@ -8,12 +9,14 @@ export function train(options: TrainCrfOptions): Promise<TrainCrfResult> {
   return trainCrf(options);
 }
 
-/** Loads a model file written by `tagger.save(path)` or `asyngrad train --out`. */
-export function load(path: string): CrfTagger {
-  return CrfTagger.load(path);
+/** Loads a model file (CRF or Bi-LSTM) written by `tagger.save(path)` or `asyngrad train --out`. */
+export function load(path: string): Tagger {
+  return loadTagger(path);
 }
 
-export { CrfTagger, trainCrf, type TrainCrfOptions, type TrainCrfResult };
+export { CrfTagger, trainCrf, type TrainCrfOptions, type TrainCrfResult, type Tagger };
+export { LstmTagger } from './models/lstm/tagger.js';
+export { trainLstm, type TrainLstmOptions, type TrainLstmResult } from './train/train-lstm.js';
 export type { PassReport, DataInfo } from './train/train-crf.js';
 export { DivergenceError } from './train/train-crf.js';
 export { TASKS, TASK_SPECS, type TaskName } from './train/tasks.js';

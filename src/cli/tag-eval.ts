@@ -1,7 +1,7 @@
 // `asyngrad tag` and `asyngrad eval` with a saved model.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CrfTagger } from '../models/crf/tagger.js';
+import { loadTagger } from '../models/load.js';
 import { tagsToWords } from '../data/segmented.js';
 import { scoreTask, headline } from '../train/score.js';
 import { taskSpec } from '../train/tasks.js';
@@ -14,7 +14,7 @@ export function registerTagEval(program: Command): void {
     .requiredOption('--input <file>', 'data in the task\'s format, without the gold tag column')
     .option('--output <file>', 'write here instead of standard output')
     .action((o) => {
-      const tagger = CrfTagger.load(o.modelFile);
+      const tagger = loadTagger(o.modelFile);
       const spec = taskSpec(tagger.task);
       const sents = spec.read(o.input, false);
       const tags = tagger.predict(sents);
@@ -35,7 +35,7 @@ export function registerTagEval(program: Command): void {
     .requiredOption('--test <file>', 'labeled data in the task\'s format')
     .option('--json', 'print a JSON object', false)
     .action((o) => {
-      const tagger = CrfTagger.load(o.modelFile);
+      const tagger = loadTagger(o.modelFile);
       const sents = taskSpec(tagger.task).read(o.test);
       const score = scoreTask(tagger.task, sents, tagger.predict(sents));
       if (o.json) console.log(JSON.stringify({ task: tagger.task, model: tagger.header.model, ...score }));

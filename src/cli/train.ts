@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { packageFile } from '../runtime/package-root.js';
-import { trainCrf, type PassReport } from '../train/train-crf.js';
+import { trainCrf, type DataInfo, type PassReport } from '../train/train-crf.js';
+import { trainLstm, LSTM_DEFAULTS } from '../train/train-lstm.js';
 import { headline } from '../train/score.js';
 import { taskSpec, type TaskName } from '../train/tasks.js';
 import { PassProgress } from './progress.js';
@@ -22,7 +23,9 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a tagger (CRF or dense CRF) with the serial, AsynGrad (async) or synchronous engine')
-    .option('--model <m>', 'crf (standard linear-chain) or dense-crf (rich edge features, the paper\'s)', 'crf')
+    .option('--model <m>', 'crf (standard linear-chain), dense-crf (rich edge features, the paper\'s) or lstm (Bi-LSTM)', 'crf')
+    .option('--hidden <n>', 'lstm: hidden size per direction (default: 280 chunking, 170 pos, 220 seg)', intOption('--hidden', 1, 4096))
+    .option('--optimizer <o>', 'lstm: adam (β1 = β2 = 0.95, ε = 1e-4) or sgd', 'adam')
     .option('--task <t>', 'chunking | pos | seg', 'chunking')
     .option('--train <file>', 'training data (default: the bundled set for chunking and pos)')
     .option('--test <file>', 'test data, scored after every pass (default: the bundled set for chunking and pos)')
@@ -52,15 +55,34 @@ export function registerTrain(program: Command): void {
       const trainPath = o.train ?? bundledData(task, 'train');
       if (!trainPath) throw new UsageError(`--train is required for --task ${task} (no bundled data set)`);
       const testPath = o.test ?? (o.train ? undefined : bundledData(task, 'test'));
-      const passes = o.passes ?? taskSpec(task).passes;
+      if (!['crf', 'dense-crf', 'lstm'].includes(o.model)) throw new UsageError(`--model must be crf, dense-crf or lstm (got "${o.model}")`);
+      if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd (got "${o.optimizer}")`);
+      const passes = o.passes ?? (o.model === 'lstm' ? LSTM_DEFAULTS.passes : taskSpec(task).passes);
       const checkpoint: string | undefined = o.checkpoint ?? (o.checkpointEvery || o.resume ? `${o.out ?? `${task}.model`}.ckpt` : undefined);
-      const progress = new PassProgress(!o.json && process.stderr.isTTY === true, 0);
-      let bar: PassProgress = progress;
-      let tokens = 0;
+      let bar = new PassProgress(false, 0);
       const log = (s: string) => (o.json ? undefined : console.log(s));
       const totals = { samples: [] as number[], errors: [] as number[] };
       let pass = 0;
-      const result = await trainCrf({
+      const common = {
+        onReady: (info: DataInfo) => {
+          bar = new PassProgress(!o.json && process.stderr.isTTY === true, info.tokens);
+          log(`${o.model} on ${task}: ${info.sentences} sentences, ${info.tokens} tokens, ${info.labels} labels, ${info.features} ${o.model === 'lstm' ? 'vocabulary rows' : `features (${info.edgeFeatures} with rich edges)`}, ${info.params} weights; data read in ${info.extractSeconds.toFixed(1)} s`);
+          log(`mode ${o.mode}, ${o.mode === 'serial' ? 1 : o.threads} thread(s), ${passes} passes`);
+          bar.begin(++pass, passes, info.sentences);
+        },
+        onTick: (done: number, total: number) => bar.tick(done, total),
+        onPass: (r: PassReport) => {
+          bar.end();
+          r.workerSamples.forEach((n, i) => (totals.samples[i] = (totals.samples[i] ?? 0) + n));
+          r.workerErrors.forEach((n, i) => (totals.errors[i] = (totals.errors[i] ?? 0) + n));
+          if (o.json) console.log(JSON.stringify(passJson(r)));
+          else log(passLine(task, r));
+          if (r.pass < passes) bar.begin(++pass, passes, r.samples);
+        },
+      };
+      const result = o.model === 'lstm'
+        ? await trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, mode: o.mode, threads: o.threads, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, ...common })
+        : await trainCrf({
         task,
         model: o.model,
         train: trainPath,
@@ -84,22 +106,7 @@ export function registerTrain(program: Command): void {
         checkpointEvery: o.checkpointEvery,
         resume: o.resume,
         signal: interrupt.signal,
-        onReady: (info) => {
-          tokens = info.tokens;
-          bar = new PassProgress(!o.json && process.stderr.isTTY === true, tokens);
-          log(`${o.model} on ${task}: ${info.sentences} sentences, ${info.tokens} tokens, ${info.labels} labels, ${info.features} features (${info.edgeFeatures} with rich edges), ${info.params} weights; features built in ${info.extractSeconds.toFixed(1)} s`);
-          log(`mode ${o.mode}, ${o.mode === 'serial' ? 1 : o.threads} thread(s), ${passes} passes`);
-          bar.begin(++pass, passes, info.sentences);
-        },
-        onTick: (done, total) => bar.tick(done, total),
-        onPass: (r: PassReport) => {
-          bar.end();
-          r.workerSamples.forEach((n, i) => (totals.samples[i] = (totals.samples[i] ?? 0) + n));
-          r.workerErrors.forEach((n, i) => (totals.errors[i] = (totals.errors[i] ?? 0) + n));
-          if (o.json) console.log(JSON.stringify(passJson(r)));
-          else log(passLine(task, r));
-          if (r.pass < passes) bar.begin(++pass, passes, r.samples);
-        },
+        ...common,
       });
       const last = result.history[result.history.length - 1];
       const seconds = last.elapsed;

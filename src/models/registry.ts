@@ -2,10 +2,12 @@
 import type { SampleGradientFactory } from '../engine/sample-gradient.js';
 import { crfGradient } from './crf/gradient.js';
 import { logregGradient } from './logreg/gradient.js';
+import { lstmGradient } from './lstm/gradient.js';
 
 const factories: Record<string, SampleGradientFactory> = {
   logreg: logregGradient,
   crf: crfGradient,
+  lstm: lstmGradient,
 };
 
 export function registerGradient(kind: string, f: SampleGradientFactory): void {

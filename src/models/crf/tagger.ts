@@ -92,6 +92,10 @@ export class CrfTagger {
 
   static load(path: string): CrfTagger {
     const { header, weights } = loadModel<CrfHeader>(path);
+    return CrfTagger.fromFile(path, header, weights);
+  }
+
+  static fromFile(path: string, header: CrfHeader, weights: Float32Array): CrfTagger {
     if (header?.format !== 'asyngrad-crf') throw new ModelFileError(path, `not a CRF model (format "${(header as { format?: string })?.format}")`);
     const ok = Number.isInteger(header.Y) && Number.isInteger(header.F) && Number.isInteger(header.E) && Array.isArray(header.labels) && Array.isArray(header.features) && typeof header.template === 'string';
     if (!ok || header.labels.length !== header.Y || header.features.length !== header.F || header.E > header.F) {

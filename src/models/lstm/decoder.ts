@@ -1,0 +1,29 @@
+// Bi-LSTM decoding on the main thread: forward both directions, then the most probable tag per
+// token (the per-token softmax has no transition structure to search).
+import type { Kernels } from '../../runtime/wasm.js';
+import { lstmScratchLayout, type LstmLayout } from './model.js';
+import type { LstmData } from './inputs.js';
+
+export function decodeLstm(k: Kernels, memory: WebAssembly.Memory, wOffset: number, L: LstmLayout, scratchOffset: number, Tmax: number, data: LstmData): Int32Array[] {
+  const sc = lstmScratchLayout(L, Tmax);
+  const i32 = new Int32Array(memory.buffer);
+  const { I, H, C } = L;
+  const X = scratchOffset + sc.X, Hcat = scratchOffset + sc.Hcat, ids = scratchOffset + sc.ids, out = scratchOffset + sc.out;
+  const res: Int32Array[] = [];
+  for (let s = 0; s + 1 < data.tokStart.length; s++) {
+    const a = data.tokStart[s], T = data.tokStart[s + 1] - a;
+    if (T === 0) { res.push(new Int32Array(0)); continue; }
+    if (T > Tmax) throw new Error(`sentence ${s} has ${T} tokens, more than the decode buffer (${Tmax})`);
+    let col = 0;
+    L.dims.forEach((dim, f) => {
+      i32.set(data.ids[f].subarray(a, a + T), ids / 4 + f * Tmax);
+      k.gather_rows(wOffset + L.embOff[f] * 4, dim, ids + f * Tmax * 4, T, X, I, col);
+      col += dim;
+    });
+    k.lstm_forward(wOffset + L.fwdOff * 4, I, H, T, X, I, 0, scratchOffset + sc.cacheF, Hcat, 2 * H);
+    k.lstm_forward(wOffset + L.bwdOff * 4, I, H, T, X, I, 1, scratchOffset + sc.cacheB, Hcat + H * 4, 2 * H);
+    k.softmax_predict(wOffset + L.outOff * 4, C, 2 * H, T, Hcat, out);
+    res.push(i32.slice(out / 4, out / 4 + T));
+  }
+  return res;
+}

@@ -1,0 +1,100 @@
+// Worker side of the Bi-LSTM: one sentence's gradient into the worker's buffer, with a touched list
+// of the three dense blocks (forward LSTM, backward LSTM, softmax) and each embedding row used once.
+// Rare training words (seen once) are replaced by UNK with probability 1/2 each time their sentence
+// is drawn, so that the UNK row learns what an unseen word looks like.
+import type { SampleGradientFactory } from '../../engine/sample-gradient.js';
+import { lstmParamCount, softmaxParamCount } from '../../reference/lstm.js';
+import { Rng } from '../../runtime/rng.js';
+import { lstmScratchLayout, type LstmLayout } from './model.js';
+
+export const UNK_PROBABILITY = 0.5;
+
+export function layoutFromPlan(d: Record<string, number>, params: number): LstmLayout {
+  const n = d.fields;
+  const dims: number[] = [], embOff: number[] = [], rowBase: number[] = [], vocab: number[] = [];
+  for (let i = 0; i < n; i++) {
+    dims.push(d[`dim${i}`]);
+    embOff.push(d[`embOff${i}`]);
+    rowBase.push(d[`rowBase${i}`]);
+  }
+  for (let i = 0; i < n; i++) vocab.push(((i + 1 < n ? d[`rowBase${i + 1}`] : d.rows) - rowBase[i]));
+  return { I: d.I, H: d.H, C: d.C, dims, embOff, rowBase, vocab, fwdOff: d.fwdOff, bwdOff: d.bwdOff, outOff: d.outOff, params };
+}
+
+export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stampsOffset) => {
+  const d = plan.data;
+  const L = layoutFromPlan(d, plan.params);
+  const { I, H, C } = L;
+  const nf = L.dims.length;
+  const sc = lstmScratchLayout(L, d.maxLen);
+  const base = slot.scratchOffset;
+  const X = base + sc.X, cacheF = base + sc.cacheF, cacheB = base + sc.cacheB;
+  const Hcat = base + sc.Hcat, dHcat = base + sc.dHcat, dX = base + sc.dX;
+  const lscr = base + sc.lstm, probs = base + sc.probs, idsBuf = base + sc.ids;
+  const i32 = new Int32Array(memory.buffer);
+  const marker = new Int32Array(memory.buffer, base + sc.bytes, d.rows);
+  const tokStart = new Int32Array(memory.buffer, d.tokStartOffset, plan.numSamples + 1);
+  const rare = d.rareOffset / 4;
+  const fieldIds = Array.from({ length: nf }, (_, i) => d[`idsOffset${i}`] / 4);
+  const w = plan.wOffset, g = slot.gOffset;
+  const wf = w + L.fwdOff * 4, wb = w + L.bwdOff * 4, wo = w + L.outOff * 4;
+  const gf = g + L.fwdOff * 4, gb = g + L.bwdOff * 4, go = g + L.outOff * 4;
+  const list = slot.listOffset / 4;
+  const lstmLen = lstmParamCount(I, H);
+  // the three dense blocks never change
+  i32.set([L.fwdOff, lstmLen, 0, L.bwdOff, lstmLen, 1, L.outOff, softmaxParamCount(C, 2 * H), 2], list);
+  const rng = new Rng(d.seed, 0xdead + slot.scratchOffset);
+  let count = 3, overlap = false, sampleNo = 0;
+  marker.fill(-1);
+  return {
+    grad(s, account) {
+      sampleNo++;
+      const tok0 = tokStart[s], T = tokStart[s + 1] - tok0;
+      // gather the embeddings (rare words -> UNK at random)
+      for (let f = 0; f < nf; f++) {
+        const src = fieldIds[f] + tok0, dst = idsBuf / 4 + f * d.maxLen;
+        for (let t = 0; t < T; t++) {
+          let id = i32[src + t];
+          if ((i32[rare + tok0 + t] >> f) & 1 && rng.next() < UNK_PROBABILITY) id = 0;
+          i32[dst + t] = id;
+        }
+        k.gather_rows(w + L.embOff[f] * 4, L.dims[f], idsBuf + f * d.maxLen * 4, T, X, I, colOf(L, f));
+      }
+      const before = account ? k.stamp_sum(stampsOffset, 0, 3) : 0;
+      k.lstm_forward(wf, I, H, T, X, I, 0, cacheF, Hcat, 2 * H);
+      k.lstm_forward(wb, I, H, T, X, I, 1, cacheB, Hcat + H * 4, 2 * H);
+      const loss = k.softmax_xent(wo, C, 2 * H, T, Hcat, d.labelsOffset + tok0 * 4, go, dHcat, probs);
+      k.zero(T * I, dX);
+      k.lstm_backward(wf, I, H, T, X, I, 0, cacheF, dHcat, 2 * H, gf, dX, I, lscr);
+      k.lstm_backward(wb, I, H, T, X, I, 1, cacheB, dHcat + H * 4, 2 * H, gb, dX, I, lscr);
+      if (account) {
+        // The weights are read throughout forward and backward: the read window is all of it.
+        const after = k.stamp_sum(stampsOffset, 0, 3);
+        overlap = (before & 0xffff) !== 0 || before !== after;
+      }
+      // embedding rows: add dX into the gradient buffer, list each row once
+      count = 3;
+      for (let f = 0; f < nf; f++) {
+        const ids = idsBuf + f * d.maxLen * 4;
+        k.scatter_add_rows(g + L.embOff[f] * 4, L.dims[f], ids, T, dX, I, colOf(L, f));
+        for (let t = 0; t < T; t++) {
+          const id = i32[ids / 4 + t];
+          const row = L.rowBase[f] + id;
+          if (marker[row] === sampleNo) continue;
+          marker[row] = sampleNo;
+          i32.set([L.embOff[f] + id * L.dims[f], L.dims[f], 3 + row], list + count * 3);
+          count++;
+        }
+      }
+      return loss;
+    },
+    listCount: () => count,
+    readOverlap: () => overlap,
+  };
+};
+
+function colOf(L: LstmLayout, f: number): number {
+  let c = 0;
+  for (let i = 0; i < f; i++) c += L.dims[i];
+  return c;
+}

@@ -1,0 +1,156 @@
+// Main-thread side of the Bi-LSTM tagger: embeddings per input field, a forward and a backward
+// LSTM over the concatenated embeddings, a softmax over tags per token. One parameter vector:
+//   [embedding table of each field (V_f x d_f)] [forward LSTM W,b] [backward LSTM W,b] [softmax V,bV]
+// Stamps (gradient errors): 0 forward LSTM, 1 backward LSTM, 2 softmax, 3 + r embedding row r.
+import type { ArenaLayout } from '../../runtime/arena.js';
+import type { TrainableModel } from '../../engine/engine.js';
+import type { ModelPlan } from '../../engine/plan.js';
+import type { Kernels } from '../../runtime/wasm.js';
+import { Rng } from '../../runtime/rng.js';
+import { lstmCacheFloats, lstmParamCount, lstmScratchBytes, softmaxParamCount } from '../../reference/lstm.js';
+import type { LstmData, LstmShape } from './inputs.js';
+
+const pad = (bytes: number) => Math.ceil(bytes / 64) * 64;
+
+export interface LstmLayout {
+  I: number;
+  H: number;
+  C: number;
+  /** float offsets inside w */
+  embOff: number[];
+  dims: number[];
+  vocab: number[];
+  /** first stamp/row number of each field's embedding rows */
+  rowBase: number[];
+  fwdOff: number;
+  bwdOff: number;
+  outOff: number;
+  params: number;
+}
+
+export function lstmLayout(shape: LstmShape, vocabSizes: number[], C: number): LstmLayout {
+  const { I, H } = shape;
+  const embOff: number[] = [], rowBase: number[] = [];
+  let off = 0, rows = 0;
+  shape.fields.forEach((f, i) => {
+    embOff.push(off);
+    rowBase.push(rows);
+    off += vocabSizes[i] * f.dim;
+    rows += vocabSizes[i];
+  });
+  const fwdOff = off;
+  const bwdOff = fwdOff + lstmParamCount(I, H);
+  const outOff = bwdOff + lstmParamCount(I, H);
+  const params = outOff + softmaxParamCount(C, 2 * H);
+  return { I, H, C, embOff, dims: shape.fields.map((f) => f.dim), vocab: vocabSizes, rowBase, fwdOff, bwdOff, outOff, params };
+}
+
+/** Per-sentence working memory (worker scratch, or the main thread's decoder), in bytes from its start. */
+export function lstmScratchLayout(L: LstmLayout, Tmax: number) {
+  const { I, H, C } = L;
+  let o = 0;
+  const take = (bytes: number) => { const r = o; o += pad(bytes); return r; };
+  const r = {
+    X: take(Tmax * I * 4),
+    cacheF: take(lstmCacheFloats(H, Tmax) * 4),
+    cacheB: take(lstmCacheFloats(H, Tmax) * 4),
+    Hcat: take(Tmax * 2 * H * 4),
+    dHcat: take(Tmax * 2 * H * 4),
+    dX: take(Tmax * I * 4),
+    lstm: take(lstmScratchBytes(I, H)),
+    probs: take(Math.max(Tmax, 1) * C * 4),
+    ids: take(Tmax * 4 * L.dims.length),
+    out: take(Tmax * 4),
+    bytes: 0,
+  };
+  r.bytes = o;
+  return r;
+}
+
+export class LstmModel implements TrainableModel {
+  readonly layout: LstmLayout;
+  readonly maxLen: number;
+  private plan: ModelPlan | null = null;
+  evalOffset = -1;
+  evalMaxLen = 1;
+
+  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = []) {
+    this.layout = lstmLayout(shape, vocabSizes, C);
+    this.maxLen = maxLen(train);
+    for (const d of evalSets) this.evalMaxLen = Math.max(this.evalMaxLen, maxLen(d));
+  }
+
+  get numSentences(): number {
+    return this.train.tokStart.length - 1;
+  }
+
+  reserve(arena: ArenaLayout): ModelPlan {
+    const L = this.layout;
+    const nTok = this.train.labels.length;
+    const rows = L.vocab.reduce((a, b) => a + b, 0);
+    const scratch = lstmScratchLayout(L, this.maxLen);
+    const data: Record<string, number> = {
+      I: L.I, H: L.H, C: L.C, fields: L.dims.length,
+      fwdOff: L.fwdOff, bwdOff: L.bwdOff, outOff: L.outOff,
+      tokStartOffset: arena.reserve('lstm sentence starts', this.train.tokStart.length * 4),
+      labelsOffset: arena.reserve('lstm labels', nTok * 4),
+      rareOffset: arena.reserve('lstm rare bits', nTok * 4),
+      rows,
+      maxLen: this.maxLen,
+      seed: this.seed,
+    };
+    L.dims.forEach((d, i) => {
+      data[`dim${i}`] = d;
+      data[`embOff${i}`] = L.embOff[i];
+      data[`rowBase${i}`] = L.rowBase[i];
+      data[`idsOffset${i}`] = arena.reserve(`lstm ids ${i}`, nTok * 4);
+    });
+    this.evalOffset = arena.reserve('lstm decode scratch', lstmScratchLayout(L, this.evalMaxLen).bytes);
+    this.plan = {
+      kind: 'lstm',
+      params: L.params,
+      wOffset: arena.reserve('lstm weights', L.params * 4),
+      numSamples: this.numSentences,
+      stampCount: 3 + rows,
+      listCapacity: 3 + L.dims.length * this.maxLen,
+      // scratch: the sentence buffers, then a per-row marker (dedupes embedding rows in the list)
+      scratchBytes: scratch.bytes + pad(rows * 4),
+      data,
+    };
+    return this.plan;
+  }
+
+  fill(memory: WebAssembly.Memory, plan: ModelPlan, _k: Kernels): void {
+    const d = plan.data;
+    new Int32Array(memory.buffer, d.tokStartOffset, this.train.tokStart.length).set(this.train.tokStart);
+    new Int32Array(memory.buffer, d.labelsOffset, this.train.labels.length).set(this.train.labels);
+    new Int32Array(memory.buffer, d.rareOffset, this.train.rare.length).set(this.train.rare);
+    this.train.ids.forEach((ids, i) => new Int32Array(memory.buffer, d[`idsOffset${i}`], ids.length).set(ids));
+    initWeights(new Float32Array(memory.buffer, plan.wOffset, plan.params), this.layout, this.seed);
+  }
+}
+
+function maxLen(d: LstmData): number {
+  let m = 1;
+  for (let s = 0; s + 1 < d.tokStart.length; s++) m = Math.max(m, d.tokStart[s + 1] - d.tokStart[s]);
+  return m;
+}
+
+/**
+ * Embeddings uniform in ±0.1 (the UNK rows too); LSTM weights uniform in ±1/sqrt(H) with the
+ * forget-gate bias at 1 (so that memory is kept early in training); softmax uniform in ±1/sqrt(2H).
+ */
+export function initWeights(w: Float32Array, L: LstmLayout, seed: number): void {
+  const rng = new Rng(seed, 0x157);
+  const fill = (from: number, n: number, a: number) => { for (let i = from; i < from + n; i++) w[i] = (rng.next() * 2 - 1) * a; };
+  L.dims.forEach((d, i) => fill(L.embOff[i], L.vocab[i] * d, 0.1));
+  const { I, H, C } = L;
+  for (const off of [L.fwdOff, L.bwdOff]) {
+    fill(off, 4 * H * (I + H), 1 / Math.sqrt(H));
+    const b = off + 4 * H * (I + H);
+    w.fill(0, b, b + 4 * H);
+    w.fill(1, b + H, b + 2 * H); // forget gate
+  }
+  fill(L.outOff, C * 2 * H, 1 / Math.sqrt(2 * H));
+  w.fill(0, L.outOff + C * 2 * H, L.outOff + C * 2 * H + C);
+}

@@ -1,0 +1,86 @@
+// A trained Bi-LSTM tagger: vocabularies, labels and weights; tags, evaluates, saves and loads.
+import type { Sentence } from '../../data/types.js';
+import { loadModel, saveModel, ModelFileError } from '../../io/model-file.js';
+import { ArenaLayout } from '../../runtime/arena.js';
+import { compileKernels, heapBase, instantiate } from '../../runtime/wasm.js';
+import { taskSpec, type TaskName } from '../../train/tasks.js';
+import { scoreTask, type Score } from '../../train/score.js';
+import { encode, taskInputs, Vocab } from './inputs.js';
+import { lstmLayout, lstmScratchLayout } from './model.js';
+import { decodeLstm } from './decoder.js';
+
+export interface LstmHeader {
+  format: 'asyngrad-lstm';
+  task: TaskName;
+  model: 'lstm';
+  H: number;
+  labels: string[];
+  /** vocabulary of each input field, id order (id 0 = UNK) */
+  vocabs: string[][];
+  training?: Record<string, unknown>;
+}
+
+export class LstmTagger {
+  private readonly vocabs: Vocab[];
+  private readonly labelIndex: Map<string, number>;
+
+  constructor(readonly header: LstmHeader, readonly weights: Float32Array) {
+    this.vocabs = header.vocabs.map((v) => Vocab.fromValues(v));
+    this.labelIndex = new Map(header.labels.map((l, i) => [l, i]));
+    const L = this.layout();
+    if (weights.length !== L.params) throw new Error(`LSTM model: ${weights.length} weights, expected ${L.params}`);
+  }
+
+  get task(): TaskName {
+    return this.header.task;
+  }
+
+  private layout() {
+    const shape = taskInputs(this.header.task);
+    return lstmLayout({ ...shape, H: this.header.H }, this.vocabs.map((v) => v.size), this.header.labels.length);
+  }
+
+  predict(sentences: readonly (Sentence | readonly (string | readonly string[])[])[]): string[][] {
+    return this.predictSentences(sentences.map((s) => (Array.isArray(s) ? { tokens: (s as (string | string[])[]).map((t) => (typeof t === 'string' ? [t] : [...t])), tags: [], line: 1 } : (s as Sentence))));
+  }
+
+  evaluate(data: string | Sentence[]): Score {
+    const sents = typeof data === 'string' ? taskSpec(this.task).read(data) : data;
+    return scoreTask(this.task, sents, this.predictSentences(sents));
+  }
+
+  private predictSentences(sentences: Sentence[]): string[][] {
+    const shape = { ...taskInputs(this.task), H: this.header.H };
+    const data = encode(sentences, shape, this.vocabs, (t) => this.labelIndex.get(t) ?? -1);
+    const L = this.layout();
+    let Tmax = 1;
+    for (let s = 0; s + 1 < data.tokStart.length; s++) Tmax = Math.max(Tmax, data.tokStart[s + 1] - data.tokStart[s]);
+    const module = compileKernels();
+    const arena = new ArenaLayout(heapBase(module));
+    const wOffset = arena.reserve('lstm weights', this.weights.length * 4);
+    const scratch = arena.reserve('lstm decode scratch', lstmScratchLayout(L, Tmax).bytes);
+    const memory = arena.createMemory();
+    new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
+    const ids = decodeLstm(instantiate(module, memory), memory, wOffset, L, scratch, Tmax, data);
+    return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
+  }
+
+  save(path: string): void {
+    saveModel(path, this.header, this.weights);
+  }
+
+  static load(path: string): LstmTagger {
+    const { header, weights } = loadModel<LstmHeader>(path);
+    return LstmTagger.fromFile(path, header, weights);
+  }
+
+  static fromFile(path: string, header: LstmHeader, weights: Float32Array): LstmTagger {
+    if (header?.format !== 'asyngrad-lstm') throw new ModelFileError(path, 'not a Bi-LSTM model');
+    if (!Array.isArray(header.labels) || !Array.isArray(header.vocabs) || !Number.isInteger(header.H)) throw new ModelFileError(path, 'corrupt Bi-LSTM header');
+    try {
+      return new LstmTagger(header, weights);
+    } catch (e) {
+      throw new ModelFileError(path, (e as Error).message);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// Training the Bi-LSTM tagger: read, build vocabularies, lay out the shared memory, run passes with
+// Adam (β1 = β2 = 0.95, ε = 1e-4, as in the paper) or SGD under the chosen engine, score between passes.
+import { Engine, type Mode } from '../engine/engine.js';
+import { LabelDictionary } from '../features/dictionary.js';
+import { encode, taskInputs, Vocab, type LstmData } from '../models/lstm/inputs.js';
+import { LstmModel } from '../models/lstm/model.js';
+import { decodeLstm } from '../models/lstm/decoder.js';
+import { LstmTagger, type LstmHeader } from '../models/lstm/tagger.js';
+import type { Sentence } from '../data/types.js';
+import { scoreTask } from './score.js';
+import { taskSpec, type TaskName } from './tasks.js';
+import { DivergenceError, type DataInfo, type PassReport } from './train-crf.js';
+
+export interface TrainLstmOptions {
+  task: TaskName;
+  train: string;
+  test?: string;
+  dev?: string;
+  mode: Mode;
+  threads: number;
+  passes?: number;
+  seed?: number;
+  /** hidden size per direction (default: per task, 280 chunking / 170 POS / 220 segmentation) */
+  hidden?: number;
+  optimizer?: 'adam' | 'sgd';
+  lr?: number;
+  decay?: number;
+  account?: boolean;
+  evalEvery?: number;
+  /** train on the first n training sentences only (quick runs) */
+  limit?: number;
+  onPass?: (r: PassReport) => void;
+  onTick?: (done: number, total: number) => void;
+  onReady?: (info: DataInfo) => void;
+}
+
+export interface TrainLstmResult {
+  tagger: LstmTagger;
+  history: PassReport[];
+  info: DataInfo;
+}
+
+export const LSTM_DEFAULTS = { passes: 5, adamLr: 1e-3, sgdLr: 0.05, decay: 0.9 };
+
+export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
+  const spec = taskSpec(o.task);
+  const seed = o.seed ?? 1;
+  const passes = o.passes ?? LSTM_DEFAULTS.passes;
+  const optimizer = o.optimizer ?? 'adam';
+  const lr0 = o.lr ?? (optimizer === 'adam' ? LSTM_DEFAULTS.adamLr : LSTM_DEFAULTS.sgdLr);
+  const decay = o.decay ?? LSTM_DEFAULTS.decay;
+  if (!Number.isInteger(passes) || passes < 1) throw new Error(`--passes must be a positive integer (got ${passes})`);
+  if (!(lr0 > 0)) throw new Error(`--lr must be positive (got ${lr0})`);
+  const t0 = performance.now();
+  let trainSents = spec.read(o.train);
+  if (o.limit) trainSents = trainSents.slice(0, o.limit);
+  const base = taskInputs(o.task);
+  const shape = { ...base, H: o.hidden ?? base.H };
+  const vocabs = shape.fields.map((f) => Vocab.build(trainSents, f));
+  const labels = LabelDictionary.build(trainSents);
+  const trainData = encode(trainSents, shape, vocabs, (t) => labels.id(t));
+  const load = (path?: string): { sents: Sentence[]; data: LstmData } | undefined => {
+    if (!path) return undefined;
+    const sents = spec.read(path);
+    return { sents, data: encode(sents, shape, vocabs, (t) => labels.id(t)) };
+  };
+  const test = load(o.test), dev = load(o.dev);
+  const model = new LstmModel(shape, vocabs.map((v) => v.size), labels.size, trainData, seed, [test?.data, dev?.data].filter((d): d is LstmData => !!d));
+  const info: DataInfo = {
+    sentences: trainSents.length, tokens: trainData.labels.length, labels: labels.size,
+    features: vocabs.reduce((a, v) => a + v.size, 0), edgeFeatures: 0, params: model.layout.params,
+    extractSeconds: (performance.now() - t0) / 1000,
+  };
+  o.onReady?.(info);
+  const engine = await Engine.create(model, {
+    mode: o.mode, threads: o.threads, seed, account: o.account,
+    optimizer: optimizer === 'adam' ? { kind: 'adam', beta1: 0.95, beta2: 0.95, eps: 1e-4 } : { kind: 'sgd' },
+  });
+  const history: PassReport[] = [];
+  try {
+    const w = engine.weights();
+    let elapsed = 0;
+    for (let p = 0; p < passes; p++) {
+      const lr = lr0 * Math.pow(decay, p);
+      const s = await engine.runPass(lr, { onTick: o.onTick, pass: p });
+      elapsed += s.seconds;
+      if (s.nonFinite > 0 || !Number.isFinite(s.loss) || !finiteSample(w)) {
+        throw new DivergenceError(`training diverged in pass ${p + 1} (loss ${s.loss}): try a smaller learning rate than --lr ${lr0}`);
+      }
+      const report: PassReport = {
+        pass: p + 1, lr, loss: s.loss, samples: s.samples, seconds: s.seconds, elapsed,
+        gradientErrorRate: s.workers.map((x) => x.errorRate),
+        workerSamples: s.workers.map((x) => x.samples),
+        workerErrors: s.workers.map((x) => x.errors),
+        readErrors: s.workers.map((x) => x.readErrors),
+        writeErrors: s.workers.map((x) => x.writeErrors),
+      };
+      if ((p + 1) % (o.evalEvery ?? 1) === 0 || p === passes - 1) {
+        const score = (set: { sents: Sentence[]; data: LstmData }) => {
+          const ids = decodeLstm(engine.kernels, engine.memory, engine.plan.model.wOffset, model.layout, model.evalOffset, model.evalMaxLen, set.data);
+          return scoreTask(o.task, set.sents, ids.map((r) => Array.from(r, (y) => labels.labels[y])));
+        };
+        if (test) report.test = score(test);
+        if (dev) report.dev = score(dev);
+      }
+      history.push(report);
+      o.onPass?.(report);
+    }
+    const header: LstmHeader = {
+      format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels],
+      vocabs: vocabs.map((v) => v.values),
+      training: { mode: o.mode, threads: o.threads, passes, optimizer, lr: lr0, decay, seed },
+    };
+    return { tagger: new LstmTagger(header, w.slice()), history, info };
+  } finally {
+    await engine.close();
+  }
+}
+
+function finiteSample(w: Float32Array): boolean {
+  const step = Math.max(1, Math.floor(w.length / 65536));
+  for (let i = w.length - 1; i >= 0; i -= step) if (!Number.isFinite(w[i])) return false;
+  return true;
+}
