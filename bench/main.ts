@@ -2,12 +2,14 @@
 import { benchEngines } from './engines.js';
 import { benchKernels } from './kernels.js';
 import { benchCrf, benchPeers, crfsuiteChild } from './crf.js';
+import { benchLstm } from './lstm.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   kernels: benchKernels,
   engines: benchEngines,
   crf: benchCrf,
   peers: benchPeers,
+  lstm: benchLstm,
 };
 const hidden: Record<string, (args: string[]) => Promise<void>> = { _crfsuite: crfsuiteChild };
 

@@ -148,6 +148,14 @@ describe('checkpoints', () => {
     expect(Buffer.from(resumed.tagger.weights.buffer).equals(Buffer.from(full.tagger.weights.buffer))).toBe(true);
   });
 
+  it('--checkpoint-every N writes every N passes (and after the last)', async () => {
+    const { existsSync } = await import('node:fs');
+    const ck = join(dir, 'every.ckpt');
+    const seen: boolean[] = [];
+    await trainCrf({ ...opts, passes: 3, checkpoint: ck, checkpointEvery: 2, beforePass: (p) => { seen[p] = existsSync(ck); } });
+    expect(seen.slice(1)).toEqual([false, false, true]);
+  });
+
   it('a corrupt or mismatched checkpoint is refused with a clear error', async () => {
     const ck = join(dir, 'bad.ckpt');
     await trainCrf({ ...opts, passes: 1, checkpoint: ck, checkpointEvery: 1 });

@@ -235,8 +235,8 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
         readErrors: s.workers.map((x) => x.readErrors),
         writeErrors: s.workers.map((x) => x.writeErrors),
       };
-      const every = o.evalEvery ?? 1;
-      if ((p + 1) % every === 0 || p === passes - 1) {
+      const evalEvery = o.evalEvery ?? 1;
+      if ((p + 1) % evalEvery === 0 || p === passes - 1) {
         if (test) report.test = scoreTask(o.task, test.sents, labelsOf(decoder.decodeAll(test.data), labels.labels));
         if (dev) report.dev = scoreTask(o.task, dev.sents, labelsOf(decoder.decodeAll(dev.data), labels.labels));
       }
