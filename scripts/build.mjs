@@ -3,7 +3,8 @@
 // runtime from the package root (src/runtime/package-root.ts), from both src/ and dist/.
 import { build } from 'esbuild';
 
-const external = ['commander', 'cli-progress'];
+// vega, vega-lite and @resvg/resvg-js (a native addon) are loaded at run time by `experiment` only.
+const external = ['commander', 'cli-progress', 'vega', 'vega-lite', '@resvg/resvg-js'];
 await build({
   entryPoints: {
     index: 'src/index.ts',

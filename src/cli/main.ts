@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { runDemo } from './demo.js';
 import { registerTrain } from './train.js';
 import { registerTagEval } from './tag-eval.js';
+import { registerExperiment } from './experiment.js';
 import { intOption, UsageError } from './options.js';
 import { DivergenceError } from '../train/train-crf.js';
 import { InterruptedError } from '../engine/engine.js';
@@ -21,6 +22,7 @@ program
 
 registerTrain(program);
 registerTagEval(program);
+registerExperiment(program);
 
 program
   .command('demo')
