@@ -92,6 +92,27 @@ describe('fast sigmoid / tanh', () => {
   });
 });
 
+describe('lstm_gemv / lstm_gemvT (unrolled linalg twins) match the reference', () => {
+  for (const [m, n] of [[1, 1], [4, 3], [5, 7], [8, 8], [8, 16], [13, 17], [16, 33], [17, 40], [64, 65]] as const) {
+    it(`${m}x${n} (lda = n + 3)`, () => {
+      const lda = n + 3;
+      const A = rand(m * lda), x = rand(Math.max(m, n)), y0 = rand(Math.max(m, n));
+      let py = put(y0);
+      t.k.lstm_gemv(m, n, put(A), lda, put(x), py);
+      const want = Float64Array.from(y0);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) want[i] += A[i * lda + j] * x[j];
+      close(get(py, y0.length), want, 1e-5, 'gemv');
+      guardIntact(py, y0.length);
+      py = put(y0);
+      t.k.lstm_gemvT(m, n, put(A), lda, put(x), py);
+      const wantT = Float64Array.from(y0);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) wantT[j] += A[i * lda + j] * x[i];
+      close(get(py, y0.length), wantT, 1e-5, 'gemvT');
+      guardIntact(py, y0.length);
+    });
+  }
+});
+
 describe('lstm_forward matches the reference', () => {
   for (const [I, H] of shapes) {
     for (const T of lengths) {
@@ -179,10 +200,12 @@ describe('large pre-activations stay finite', () => {
       const cache = refForward(c, reverse, hout);
       // check that the test really reaches large pre-activations
       let zmax = 0;
-      for (let r0 = 0; r0 < 4 * H; r0++) {
-        let z = c.W[4 * H * (I + H) + r0];
-        for (let j = 0; j < I; j++) z += c.W[r0 * (I + H) + j] * c.X[j];
-        zmax = Math.max(zmax, Math.abs(z));
+      for (let tt = 0; tt < T; tt++) {
+        for (let r0 = 0; r0 < 4 * H; r0++) {
+          let z = c.W[4 * H * (I + H) + r0];
+          for (let j = 0; j < I; j++) z += c.W[r0 * (I + H) + j] * c.X[tt * c.xstride + j];
+          zmax = Math.max(zmax, Math.abs(z));
+        }
       }
       expect(zmax).toBeGreaterThan(50);
       const gotCache = get(pCache, cache.length);

@@ -26,11 +26,12 @@ export function lstmCacheFloats(H: number, T: number): number {
 export const LSTM_BWD_BATCH = 8;
 
 /**
- * Bytes of lstm_backward's scratch: K = LSTM_BWD_BATCH slots of dz (4H floats) and of [x_t; h_prev]
- * (I+H floats, padded to a multiple of 4), then rec, dh, dc (H floats each, padded to a multiple of 4).
+ * Bytes of lstm_backward's scratch, K = LSTM_BWD_BATCH, P(n) = n rounded up to a multiple of 4:
+ * dzT (4H x K), XH (K x P(I+H)), dz (4H), dxh (P(I+H)), dh (P(H)), dc (P(H)) floats.
  */
 export function lstmScratchBytes(I: number, H: number): number {
-  return 4 * (LSTM_BWD_BATCH * (4 * H + pad4(I + H)) + 3 * pad4(H));
+  const K = LSTM_BWD_BATCH;
+  return 4 * (K * 4 * H + K * pad4(I + H) + 4 * H + pad4(I + H) + 2 * pad4(H));
 }
 
 /** Floats of the output layer over D features: V (C x D) then bV (C). */
