@@ -7,7 +7,7 @@ export function intOption(name: string, lo: number, hi: number) {
   return (v: string): number => {
     const n = Number(v);
     if (!/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be an integer from ${lo} to ${hi} (got "${v}")`);
-    return n;
+    return n + 0; // -0 (from "-0") becomes 0
   };
 }
 
@@ -15,6 +15,6 @@ export function numberOption(name: string, lo: number, hi: number) {
   return (v: string): number => {
     const n = Number(v);
     if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be a number from ${lo} to ${hi} (got "${v}")`);
-    return n;
+    return n + 0; // -0 becomes 0
   };
 }

@@ -14,7 +14,7 @@
 // string of a feature is built only the first time it is seen. Dictionaries loaded from saved arrays
 // (fromArrays) have only the string index; lookups then expand strings (same result, slower).
 import type { Sentence } from '../data/types.js';
-import { checkColumns, expandLine, type Template } from './template.js';
+import { checkColumns, checkTokenColumns, expandLine, type Template } from './template.js';
 
 export interface DictionaryOptions {
   /** drop features seen fewer than minCount times (default 1: keep all) */
@@ -349,6 +349,7 @@ export class FeatureDictionary {
         checkColumns(template, nc, s.source);
         checked = nc;
       }
+      checkTokenColumns(template, s);
       dict.sentenceValues(fast, toks, true);
     }
     // radices are now fixed

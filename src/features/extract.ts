@@ -7,7 +7,7 @@
 import { DataError } from '../data/errors.js';
 import { tokenLine, type Sentence } from '../data/types.js';
 import type { FeatureDictionary, LabelDictionary } from './dictionary.js';
-import { checkColumns, type Template } from './template.js';
+import { checkColumns, checkTokenColumns, type Template } from './template.js';
 
 export interface ExtractOptions {
   /**
@@ -59,6 +59,7 @@ export function extract(
         checkColumns(template, nc, s.source);
         checked = nc;
       }
+      checkTokenColumns(template, s);
     }
     const tags = s.tags;
     if (tags.length !== 0 && tags.length !== len) {

@@ -14,6 +14,7 @@
 // would produce colliding feature strings, so that is an error, as is an exact duplicate line.
 import { readFileSync } from 'node:fs';
 import { DataError } from '../data/errors.js';
+import { tokenLine, type Sentence } from '../data/types.js';
 import { packageFile } from '../runtime/package-root.js';
 
 export interface Macro {
@@ -45,6 +46,13 @@ export interface Template {
 }
 
 const MACRO = /^%x\[\s*([+-]?\d+)\s*,\s*(\d+)\s*\]/;
+/**
+ * Largest token offset a macro may use: feature extraction pads every sentence with that many
+ * tokens on each side, so an absurd offset (%x[99999999999,0]) would exhaust memory or hang.
+ */
+export const MAX_MACRO_ROW = 1000;
+/** Largest column index a macro may use (any real data has far fewer columns). */
+export const MAX_MACRO_COL = 1_000_000;
 
 /** Parses CRF++ template text; `source` names it in error messages (DataError with source:line). */
 export function parseTemplate(text: string, source: string): Template {
@@ -84,9 +92,18 @@ export function parseTemplate(text: string, source: string): Template {
           `bad macro at column ${i + 1} of "${raw}": expected %x[row,col] with integer row and non-negative integer col`,
         );
       }
+      const row = Number(m[1]);
+      const col = Number(m[2]);
+      if (!(Math.abs(row) <= MAX_MACRO_ROW) || !(col <= MAX_MACRO_COL)) {
+        throw new DataError(
+          source,
+          lineNo,
+          `macro ${m[0]} at column ${i + 1} of "${raw}" is out of range: the row (token offset) must be from -${MAX_MACRO_ROW} to ${MAX_MACRO_ROW} and the column at most ${MAX_MACRO_COL}`,
+        );
+      }
       parts.push(lit);
       lit = '';
-      macros.push({ row: Number(m[1]), col: Number(m[2]) });
+      macros.push({ row, col });
       i += m[0].length;
     }
     parts.push(lit);
@@ -148,6 +165,26 @@ export function checkColumns(t: Template, nCols: number, dataSource = 'the data'
           `${tl.text} uses column ${m.col}, but ${dataSource} has ${nCols} observation column${nCols === 1 ? '' : 's'} (0..${nCols - 1}; the tag column is not visible to templates)`,
         );
       }
+    }
+  }
+}
+
+/**
+ * Throws a DataError naming (file:line) the first token of a sentence that lacks a column the
+ * template uses (tokens given directly, not read from a file, can have differing column counts).
+ */
+export function checkTokenColumns(t: Template, s: Sentence): void {
+  const need = t.maxCol + 1;
+  if (need === 0) return;
+  const toks = s.tokens;
+  for (let i = 0; i < toks.length; i++) {
+    const n = toks[i]!.length;
+    if (n < need) {
+      throw new DataError(
+        s.source ?? '(data)',
+        tokenLine(s, i),
+        `token ${i + 1} of the sentence has ${n} observation column${n === 1 ? '' : 's'}, but template ${t.source} uses column ${t.maxCol}`,
+      );
     }
   }
 }

@@ -89,9 +89,15 @@ export function decodeModel<H>(buf: Buffer, path = '<buffer>'): ModelFile<H> {
   const stored = buf.readUInt32LE(buf.length - 4);
   const actual = crc32(buf.subarray(0, buf.length - 4));
   if (stored !== actual) throw new ModelFileError(path, `checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is corrupt`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf.subarray(FIXED, FIXED + H));
+  } catch {
+    throw new ModelFileError(path, 'corrupt header (not valid UTF-8)');
+  }
   let header: H;
   try {
-    header = JSON.parse(buf.toString('utf8', FIXED, FIXED + H)) as H;
+    header = JSON.parse(text) as H;
   } catch {
     throw new ModelFileError(path, 'corrupt header (not valid JSON)');
   }

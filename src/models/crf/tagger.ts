@@ -7,7 +7,7 @@ import { parseTemplate, type Template } from '../../features/template.js';
 import { loadModel, saveModel, ModelFileError } from '../../io/model-file.js';
 import { ArenaLayout } from '../../runtime/arena.js';
 import { compileKernels, heapBase, instantiate } from '../../runtime/wasm.js';
-import { taskSpec, type TaskName } from '../../train/tasks.js';
+import { TASKS, taskSpec, type TaskName } from '../../train/tasks.js';
 import { scoreTask, type Score } from '../../train/score.js';
 import { crfParamCount } from '../../reference/crf.js';
 import { CrfDecoder, reserveDecode, sentenceBounds } from './decoder.js';
@@ -97,16 +97,29 @@ export class CrfTagger {
 
   static fromFile(path: string, header: CrfHeader, weights: Float32Array): CrfTagger {
     if (header?.format !== 'asyngrad-crf') throw new ModelFileError(path, `not a CRF model (format "${(header as { format?: string })?.format}")`);
-    const ok = Number.isInteger(header.Y) && Number.isInteger(header.F) && Number.isInteger(header.E) && Array.isArray(header.labels) && Array.isArray(header.features) && typeof header.template === 'string';
-    if (!ok || header.labels.length !== header.Y || header.features.length !== header.F || header.E > header.F) {
-      throw new ModelFileError(path, 'corrupt CRF header (shape, labels or features inconsistent)');
-    }
+    const problem = crfHeaderProblem(header);
+    if (problem) throw new ModelFileError(path, `corrupt CRF header (${problem})`);
     try {
       return new CrfTagger(header, weights);
     } catch (e) {
       throw new ModelFileError(path, (e as Error).message);
     }
   }
+}
+
+/** What is wrong with a decoded CRF header's shape and fields, or null when nothing is. */
+function crfHeaderProblem(h: CrfHeader): string | null {
+  const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string');
+  const { Y, F, E } = h;
+  if (!(Number.isSafeInteger(Y) && Y >= 1 && Number.isSafeInteger(F) && F >= 0 && Number.isSafeInteger(E) && E >= 0 && E <= F)) {
+    return `shape Y=${JSON.stringify(Y)} F=${JSON.stringify(F)} E=${JSON.stringify(E)}: need integers Y >= 1, F >= 0, 0 <= E <= F`;
+  }
+  if (!strings(h.labels) || h.labels.length !== Y) return `labels must be ${Y} strings`;
+  if (!strings(h.features) || h.features.length !== F) return `features must be ${F} strings`;
+  if (typeof h.template !== 'string' || typeof h.templateSource !== 'string') return 'template and templateSource must be strings';
+  if (!(TASKS as readonly unknown[]).includes(h.task)) return `task ${JSON.stringify(h.task)} is not one of ${TASKS.join(', ')}`;
+  if (h.model !== 'crf' && h.model !== 'dense-crf') return `model ${JSON.stringify(h.model)} is not crf or dense-crf`;
+  return null;
 }
 
 function toSentence(s: Sentence | readonly (string | readonly string[])[]): Sentence {
