@@ -30,6 +30,7 @@
 // Touched list (crf_grad): entries of three i32 [floatOffset, length, stampId], at most
 //   1 + 2 * (number of (token, feature) pairs of the sentence) entries (12 bytes each).
 import { gemv, gemvT } from './linalg';
+import { expCore4, hsum4, pad4 } from './vmath';
 
 const HDR: usize = 64;
 // The scaled pass gives up (and the log-space pass runs instead) when a normaliser falls under TINY:
@@ -38,39 +39,18 @@ const HDR: usize = 64;
 const TINY: f32 = 1e-25;
 const PADV: f32 = -1e30;
 
-@inline function pad4(n: i32): i32 {
-  return (n + 3) & ~3;
-}
-
 @inline function f4(i: i32): usize {
   return <usize>i << 2;
-}
-
-@inline function hsum4(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
 @inline function hmax4(v: v128): f32 {
   return Mathf.max(Mathf.max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), Mathf.max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
 }
 
-// e^x per lane for x <= 0 (Cephes expf: range reduction by ln 2 and a degree-6 polynomial, ~1 ulp);
-// lanes under -87 (and NaN) give exactly 0, so no subnormal ever comes out.
+// e^x per lane for x <= 0; lanes under -87 (and NaN) give exactly 0, so no subnormal ever comes out.
 @inline function exp4(x: v128): v128 {
   const keep = f32x4.ge(x, f32x4.splat(-87.0));
-  const xc = f32x4.max(x, f32x4.splat(-87.0));
-  const fx = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(fx, f32x4.splat(0.693359375))), f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
-  let y = f32x4.splat(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1.0));
-  const k = i32x4.trunc_sat_f32x4_s(fx);
-  const pow2 = i32x4.shl(i32x4.add(k, i32x4.splat(127)), 23);
-  return v128.and(f32x4.mul(y, pow2), keep);
+  return v128.and(expCore4(f32x4.max(x, f32x4.splat(-87.0))), keep);
 }
 
 // y[i] += x[i], i < n (any n; pointers need no alignment)

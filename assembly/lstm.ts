@@ -45,6 +45,7 @@
 // arguments are clamped to [-30, 30] and tanh arguments to [-15, 15] (beyond which the f32 result
 // is already exactly 0/1 or +-1 up to < 1e-13), so nothing overflows.
 import { axpy, dot, gemv, gemvT, ger } from './linalg';
+import { expCore4, hsum4, pad4 } from './vmath';
 
 const FTZ: f32 = 1e-25;
 
@@ -52,29 +53,8 @@ const FTZ: f32 = 1e-25;
   return <usize>i << 2;
 }
 
-@inline function pad4(n: i32): i32 {
-  return (n + 3) & ~3;
-}
-
-@inline function hsum4(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
-
-// e^x per lane for x in [-87, 88] (callers clamp): Cephes expf, range reduction by ln 2 and a
-// degree-6 polynomial, ~1 ulp.
 @inline function exp4(x: v128): v128 {
-  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375))), f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
-  let y = f32x4.splat(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1.0));
-  const k = i32x4.trunc_sat_f32x4_s(fx);
-  const pow2 = i32x4.shl(i32x4.add(k, i32x4.splat(127)), 23);
-  return f32x4.mul(y, pow2);
+  return expCore4(x);
 }
 
 // e^x for x <= 0; lanes under -87 give exactly 0 (no subnormals).
