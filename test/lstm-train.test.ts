@@ -56,3 +56,16 @@ describe('Bi-LSTM training', () => {
     expect(t.rare[0] & 1).toBe(0); // 'a' seen twice
   });
 });
+
+describe('Bi-LSTM checkpoints', () => {
+  it('a serial run resumed from a checkpoint matches the uninterrupted run bit for bit (Adam state included)', async () => {
+    const opts = { ...base, passes: 3, hidden: 12 };
+    const full = await trainLstm(opts);
+    const ck = join(dir, 'lstm.ckpt');
+    await trainLstm({ ...opts, passes: 2, checkpoint: ck, checkpointEvery: 1 });
+    const resumed = await trainLstm({ ...opts, checkpoint: ck, resume: true });
+    expect(resumed.history.map((h) => h.pass)).toEqual([1, 2, 3]);
+    expect(Buffer.from(resumed.tagger.weights.buffer).equals(Buffer.from(full.tagger.weights.buffer))).toBe(true);
+    await expect(trainLstm({ ...opts, lr: 0.01, checkpoint: ck, resume: true })).rejects.toThrow(/different lr0/);
+  });
+});

@@ -58,7 +58,6 @@ export function registerTrain(program: Command): void {
       if (!['crf', 'dense-crf', 'lstm'].includes(o.model)) throw new UsageError(`--model must be crf, dense-crf or lstm (got "${o.model}")`);
       if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd (got "${o.optimizer}")`);
       const passes = o.passes ?? (o.model === 'lstm' ? LSTM_DEFAULTS.passes : taskSpec(task).passes);
-      if (o.model === 'lstm' && (o.checkpoint || o.checkpointEvery || o.resume)) throw new UsageError('--checkpoint, --checkpoint-every and --resume are supported for the CRF models only, not yet for --model lstm');
       const checkpoint: string | undefined = o.checkpoint ?? (o.checkpointEvery || o.resume ? `${o.out ?? `${task}.model`}.ckpt` : undefined);
       let bar = new PassProgress(false, 0);
       const log = (s: string) => (o.json ? undefined : console.log(s));
@@ -82,7 +81,7 @@ export function registerTrain(program: Command): void {
         },
       };
       const result = o.model === 'lstm'
-        ? await trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, mode: o.mode, threads: o.threads, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, ...common })
+        ? await trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, mode: o.mode, threads: o.threads, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, ...common })
         : await trainCrf({
         task,
         model: o.model,

@@ -165,6 +165,23 @@ export class Engine {
     return { pass: this.passIndex++, lr, seconds, samples, loss, nonFinite, workers, gradientErrorRate: samples ? errors / samples : 0 };
   }
 
+  /** Optimizer steps taken (Adam's bias correction); checkpoints save and restore it. */
+  get optimizerStep(): number {
+    return new Int32Array(this.memory.buffer, 0, 16)[Ctl.STEP];
+  }
+
+  set optimizerStep(n: number) {
+    new Int32Array(this.memory.buffer, 0, 16)[Ctl.STEP] = n;
+  }
+
+  /** The optimizer's state vectors in the shared memory (Adam: first and second moments). */
+  optimizerState(): Float32Array[] {
+    const o = this.plan.optimizer;
+    if (o.kind !== 'adam') return [];
+    const P = this.plan.model.params;
+    return [new Float32Array(this.memory.buffer, o.mOffset, P), new Float32Array(this.memory.buffer, o.vOffset, P)];
+  }
+
   /** Asks the running pass to stop as soon as possible (Ctrl-C); runPass then rejects. */
   abort(): void {
     this.aborting = true;

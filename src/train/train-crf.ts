@@ -2,9 +2,8 @@
 // with the chosen engine, decay the rate, shrink for L2, decode and score between passes.
 import type { Sentence } from '../data/types.js';
 import { Engine, InterruptedError, type Mode } from '../engine/engine.js';
-import { existsSync } from 'node:fs';
-import { loadModel, saveModel, ModelFileError } from '../io/model-file.js';
 import { crc32 } from '../io/crc32.js';
+import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { FeatureDictionary, LabelDictionary } from '../features/dictionary.js';
 import { extract } from '../features/extract.js';
 import { readFileSync } from 'node:fs';
@@ -167,25 +166,20 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       featuresHash: hashStrings(dict.features), tokens: trainData.labels.length, templateHash: crc32(Buffer.from(templateText)),
       mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, seed, lr0, decay, l2, sr: o.sr ?? 0, skip: o.skip ?? 1e-3, average: o.average ?? false,
     };
-    if (o.resume && o.checkpoint && existsSync(o.checkpoint)) {
-      const ck = loadModel<CheckpointHeader>(o.checkpoint);
-      if (ck.header.format !== 'asyngrad-checkpoint') throw new ModelFileError(o.checkpoint, 'not an asyngrad checkpoint');
-      const diff = Object.keys(fingerprint).filter((key) => JSON.stringify((fingerprint as Record<string, unknown>)[key]) !== JSON.stringify(ck.header.fingerprint?.[key]));
-      if (diff.length) throw new ModelFileError(o.checkpoint, `cannot resume: the checkpoint was made with different ${diff.join(', ')}`);
-      if (ck.weights.length !== model.params * (average ? 2 : 1)) throw new ModelFileError(o.checkpoint, 'cannot resume: weight count differs');
-      w.set(ck.weights.subarray(0, model.params));
-      if (average) new Float32Array(engine.memory.buffer, model.avgOffset, model.params).set(ck.weights.subarray(model.params));
-      start = ck.header.pass;
-      averaged = ck.header.averaged;
-      elapsed = ck.header.elapsed;
-      history.push(...ck.header.history);
+    const avgView = () => new Float32Array(engine.memory.buffer, model.avgOffset, model.params);
+    if (o.resume && o.checkpoint) {
+      const ck = readCheckpoint(o.checkpoint, fingerprint, average ? [model.params, model.params] : [model.params]);
+      if (ck) {
+        w.set(ck.vectors[0]);
+        if (average) avgView().set(ck.vectors[1]);
+        start = ck.header.pass;
+        averaged = ck.header.counters.averaged ?? 0;
+        elapsed = ck.header.elapsed;
+        history.push(...ck.header.history);
+      }
     }
-    const writeCheckpoint = (pass: number, weights: Float32Array, avg: Float32Array | null) => {
-      if (!o.checkpoint) return;
-      const all = avg ? new Float32Array(weights.length * 2) : weights;
-      if (avg) { all.set(weights); all.set(avg, weights.length); }
-      const header: CheckpointHeader = { format: 'asyngrad-checkpoint', pass, averaged, elapsed, fingerprint, history };
-      saveModel(o.checkpoint, header, all);
+    const saveCheckpoint = (pass: number, weights: Float32Array, avg: Float32Array | null) => {
+      if (o.checkpoint) writeCheckpoint(o.checkpoint, { pass, elapsed, counters: { averaged }, fingerprint, history }, avg ? [weights, avg] : [weights]);
     };
     const every = o.checkpointEvery ?? 0;
     const onAbort = () => engine.abort();
@@ -196,14 +190,14 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       o.beforePass?.(p + 1, w);
       // State at the end of the last finished pass, for a checkpoint if this pass is interrupted.
       const snapshot = o.checkpoint && o.signal ? w.slice() : null;
-      const avgSnapshot = snapshot && average ? new Float32Array(engine.memory.buffer, model.avgOffset, model.params).slice() : null;
+      const avgSnapshot = snapshot && average ? avgView().slice() : null;
       const numSamples = o.sr ? model.writeMiniSamples(engine.memory, new Rng(seed, 0x5eed + p)) : model.numSentences;
       let s;
       try {
         s = await engine.runPass(lr, { numSamples, onTick: o.onTick, pass: p });
       } catch (e) {
         if (e instanceof InterruptedError && snapshot) {
-          writeCheckpoint(p, snapshot, avgSnapshot);
+          saveCheckpoint(p, snapshot, avgSnapshot);
           throw new InterruptedError(`interrupted in pass ${p + 1}; checkpoint of pass ${p} written to ${o.checkpoint}`);
         }
         throw e;
@@ -243,7 +237,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       history.push(report);
       o.onPass?.(report);
       if (every > 0 && ((p + 1) % every === 0 || p === passes - 1)) {
-        writeCheckpoint(p + 1, w, average ? new Float32Array(engine.memory.buffer, model.avgOffset, model.params) : null);
+        saveCheckpoint(p + 1, w, average ? avgView() : null);
       }
     }
     o.signal?.removeEventListener('abort', onAbort);
@@ -292,19 +286,3 @@ function readTemplateFile(path: string): string {
   }
 }
 
-interface CheckpointHeader {
-  format: 'asyngrad-checkpoint';
-  /** passes finished */
-  pass: number;
-  averaged: number;
-  elapsed: number;
-  fingerprint: Record<string, unknown>;
-  history: PassReport[];
-}
-
-function hashStrings(xs: readonly string[]): number {
-  let h = 0;
-  const enc = new TextEncoder();
-  for (const x of xs) h = crc32(enc.encode(x + '\n'), h);
-  return h;
-}

@@ -1,6 +1,7 @@
 // Training the Bi-LSTM tagger: read, build vocabularies, lay out the shared memory, run passes with
 // Adam (β1 = β2 = 0.95, ε = 1e-4, as in the paper) or SGD under the chosen engine, score between passes.
-import { Engine, type Mode } from '../engine/engine.js';
+import { Engine, InterruptedError, type Mode } from '../engine/engine.js';
+import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { LabelDictionary } from '../features/dictionary.js';
 import { encode, taskInputs, Vocab, type LstmData } from '../models/lstm/inputs.js';
 import { LstmModel } from '../models/lstm/model.js';
@@ -29,6 +30,11 @@ export interface TrainLstmOptions {
   evalEvery?: number;
   /** train on the first n training sentences only (quick runs) */
   limit?: number;
+  /** as in trainCrf: atomic checkpoints every N passes and on interrupt; resume from one */
+  checkpoint?: string;
+  checkpointEvery?: number;
+  resume?: boolean;
+  signal?: AbortSignal;
   onPass?: (r: PassReport) => void;
   onTick?: (done: number, total: number) => void;
   onReady?: (info: DataInfo) => void;
@@ -80,9 +86,41 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   try {
     const w = engine.weights();
     let elapsed = 0;
-    for (let p = 0; p < passes; p++) {
+    let start = 0;
+    const state = () => [w, ...engine.optimizerState()];
+    const fingerprint = {
+      task: o.task, model: 'lstm', H: shape.H, vocabHash: hashStrings(vocabs.flatMap((v) => v.values)), labelsHash: hashStrings(labels.labels),
+      tokens: trainData.labels.length, mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, seed, optimizer, lr0, decay,
+    };
+    if (o.resume && o.checkpoint) {
+      const ck = readCheckpoint(o.checkpoint, fingerprint, state().map((v) => v.length));
+      if (ck) {
+        state().forEach((v, i) => v.set(ck.vectors[i]));
+        engine.optimizerStep = ck.header.counters.step ?? 0;
+        start = ck.header.pass;
+        elapsed = ck.header.elapsed;
+        history.push(...ck.header.history);
+      }
+    }
+    const save = (pass: number, vectors: Float32Array[], step: number) => {
+      if (o.checkpoint) writeCheckpoint(o.checkpoint, { pass, elapsed, counters: { step }, fingerprint, history }, vectors);
+    };
+    const onAbort = () => engine.abort();
+    o.signal?.addEventListener('abort', onAbort);
+    for (let p = start; p < passes; p++) {
+      if (o.signal?.aborted) throw new InterruptedError(`interrupted before pass ${p + 1}`);
       const lr = lr0 * Math.pow(decay, p);
-      const s = await engine.runPass(lr, { onTick: o.onTick, pass: p });
+      const snapshot = o.checkpoint && o.signal ? { vectors: state().map((v) => v.slice()), step: engine.optimizerStep } : null;
+      let s;
+      try {
+        s = await engine.runPass(lr, { onTick: o.onTick, pass: p });
+      } catch (e) {
+        if (e instanceof InterruptedError && snapshot) {
+          save(p, snapshot.vectors, snapshot.step);
+          throw new InterruptedError(`interrupted in pass ${p + 1}; checkpoint of pass ${p} written to ${o.checkpoint}`);
+        }
+        throw e;
+      }
       elapsed += s.seconds;
       if (s.nonFinite > 0 || !Number.isFinite(s.loss) || !finiteSample(w)) {
         throw new DivergenceError(`training diverged in pass ${p + 1} (loss ${s.loss}): try a smaller learning rate than --lr ${lr0}`);
@@ -105,7 +143,10 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       }
       history.push(report);
       o.onPass?.(report);
+      const every = o.checkpointEvery ?? 0;
+      if (every > 0 && ((p + 1) % every === 0 || p === passes - 1)) save(p + 1, state(), engine.optimizerStep);
     }
+    o.signal?.removeEventListener('abort', onAbort);
     const header: LstmHeader = {
       format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels],
       vocabs: vocabs.map((v) => v.values),

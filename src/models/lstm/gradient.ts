@@ -5,6 +5,7 @@
 import type { SampleGradientFactory } from '../../engine/sample-gradient.js';
 import { lstmParamCount, softmaxParamCount } from '../../reference/lstm.js';
 import { Rng } from '../../runtime/rng.js';
+import { Ctl } from '../../runtime/control.js';
 import { lstmScratchLayout, type LstmLayout } from './model.js';
 
 export const UNK_PROBABILITY = 0.5;
@@ -43,12 +44,19 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
   const lstmLen = lstmParamCount(I, H);
   // the three dense blocks never change
   i32.set([L.fwdOff, lstmLen, 0, L.bwdOff, lstmLen, 1, L.outOff, softmaxParamCount(C, 2 * H), 2], list);
-  const rng = new Rng(d.seed, 0xdead + slot.scratchOffset);
+  // UNK draws: a fresh stream per pass (so a resumed serial run draws what it would have drawn)
+  let rng = new Rng(d.seed, 0xdead);
+  let rngPass = -1;
+  const ctl = new Int32Array(memory.buffer, 0, 64);
   let count = 3, overlap = false, sampleNo = 0;
   marker.fill(-1);
   return {
     grad(s, account) {
       sampleNo++;
+      if (ctl[Ctl.PASS] !== rngPass) {
+        rngPass = ctl[Ctl.PASS];
+        rng = new Rng(d.seed, 0xdead + (slot.scratchOffset % 1000003) + 1000003 * rngPass);
+      }
       const tok0 = tokStart[s], T = tokStart[s + 1] - tok0;
       // gather the embeddings (rare words -> UNK at random)
       for (let f = 0; f < nf; f++) {

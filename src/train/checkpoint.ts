@@ -1,0 +1,64 @@
+// Checkpoint files (the model-file container, format 'asyngrad-checkpoint'): the state vectors of a
+// run (weights, and whatever else resuming needs: averaged weights, Adam moments), the number of
+// finished passes, the history so far, and a fingerprint of the data and options that change the
+// result, so that a checkpoint is never resumed into a different run.
+import { existsSync } from 'node:fs';
+import { crc32 } from '../io/crc32.js';
+import { loadModel, ModelFileError, saveModel } from '../io/model-file.js';
+import type { PassReport } from './train-crf.js';
+
+export interface CheckpointHeader {
+  format: 'asyngrad-checkpoint';
+  /** passes finished */
+  pass: number;
+  elapsed: number;
+  /** model-specific counters (averaging count, optimizer step…) */
+  counters: Record<string, number>;
+  /** lengths of the state vectors stored one after another */
+  lengths: number[];
+  fingerprint: Record<string, unknown>;
+  history: PassReport[];
+}
+
+export interface Checkpoint {
+  header: CheckpointHeader;
+  vectors: Float32Array[];
+}
+
+export function writeCheckpoint(path: string, header: Omit<CheckpointHeader, 'format' | 'lengths'>, vectors: Float32Array[]): void {
+  const total = vectors.reduce((a, v) => a + v.length, 0);
+  const all = new Float32Array(total);
+  let o = 0;
+  for (const v of vectors) {
+    all.set(v, o);
+    o += v.length;
+  }
+  saveModel(path, { format: 'asyngrad-checkpoint', lengths: vectors.map((v) => v.length), ...header }, all);
+}
+
+/**
+ * Reads `path` if it exists (else null), refusing a foreign file, a checkpoint of another run
+ * (naming the fingerprint fields that differ) or one whose vectors have other lengths.
+ */
+export function readCheckpoint(path: string, fingerprint: Record<string, unknown>, lengths: number[]): Checkpoint | null {
+  if (!existsSync(path)) return null;
+  const { header, weights } = loadModel<CheckpointHeader>(path);
+  if (header?.format !== 'asyngrad-checkpoint') throw new ModelFileError(path, 'not an asyngrad checkpoint');
+  const diff = Object.keys(fingerprint).filter((k) => JSON.stringify(fingerprint[k]) !== JSON.stringify(header.fingerprint?.[k]));
+  if (diff.length) throw new ModelFileError(path, `cannot resume: the checkpoint was made with different ${diff.join(', ')}`);
+  if (!Array.isArray(header.lengths) || JSON.stringify(header.lengths) !== JSON.stringify(lengths)) throw new ModelFileError(path, 'cannot resume: the stored state has other sizes');
+  const vectors: Float32Array[] = [];
+  let o = 0;
+  for (const n of lengths) {
+    vectors.push(weights.subarray(o, o + n));
+    o += n;
+  }
+  return { header, vectors };
+}
+
+export function hashStrings(xs: readonly string[]): number {
+  let h = 0;
+  const enc = new TextEncoder();
+  for (const x of xs) h = crc32(enc.encode(x + '\n'), h);
+  return h;
+}
