@@ -68,23 +68,16 @@ export function sgd_apply_range(w: usize, g: usize, list: usize, count: i32, a: 
 
 // Adam step on a block: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr_t * m / (sqrt(v) + eps);
 // g = 0. lr_t carries the bias corrections (computed by the caller from the step count).
-//
-// Lock-free repair: any history of gradients gives m^2 <= K v with K = (1-b1)^2 / ((1-b2)(1-b1^2/b2))
-// (Cauchy-Schwarz over the two moving averages; K = 1 for b1 = b2 = 0.95). Two workers updating the
-// same element without a lock can interleave their stores so that m comes from one and v from the
-// other: a large m over a tiny v, and a step of lr * m / eps that blows the weight up. Raising v to
-// m^2 / K restores the invariant; for a consistent state it changes nothing.
 @inline function adamBlock(w: usize, g: usize, m: usize, v: usize, n: i32, lrt: f32, b1: f32, b2: f32, eps: f32): void {
-  const invK: f32 = b1 * b1 < b2 ? ((1 - b2) * (1 - (b1 * b1) / b2)) / ((1 - b1) * (1 - b1)) : 0;
   const vb1 = f32x4.splat(b1), vc1 = f32x4.splat(1 - b1);
   const vb2 = f32x4.splat(b2), vc2 = f32x4.splat(1 - b2);
-  const vlr = f32x4.splat(lrt), veps = f32x4.splat(eps), zero = f32x4.splat(0), vik = f32x4.splat(invK);
+  const vlr = f32x4.splat(lrt), veps = f32x4.splat(eps), zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const gv = v128.load(g + o);
     const mv = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vc1, gv));
-    const vv = f32x4.max(f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vc2, f32x4.mul(gv, gv))), f32x4.mul(vik, f32x4.mul(mv, mv)));
+    const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vc2, f32x4.mul(gv, gv)));
     v128.store(m + o, mv);
     v128.store(v + o, vv);
     v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vlr, mv), f32x4.add(f32x4.sqrt(vv), veps))));
@@ -94,7 +87,7 @@ export function sgd_apply_range(w: usize, g: usize, list: usize, count: i32, a: 
     const o = <usize>i << 2;
     const gi = load<f32>(g + o);
     const mi = b1 * load<f32>(m + o) + (1 - b1) * gi;
-    const vi = Mathf.max(b2 * load<f32>(v + o) + (1 - b2) * gi * gi, invK * mi * mi);
+    const vi = b2 * load<f32>(v + o) + (1 - b2) * gi * gi;
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
     store<f32>(w + o, load<f32>(w + o) - lrt * mi / (Mathf.sqrt(vi) + eps));

@@ -91,9 +91,16 @@ export class Engine {
     } else optimizer = { kind: 'sgd' };
     // The fused SGD step writes straight into w: no gradient buffer or touched list to reserve.
     const fused = mplan.fusedSgd === true && optimizer.kind === 'sgd' && mode !== 'sync' && !options.buffered;
+    // AsynGrad with Adam keeps each worker's moments private, as PyTorch's Hogwild does (every process
+    // its own optimizer over the shared weights): shared moments updated without a lock can be torn
+    // (m from one worker's store, v from another's: a large m over a tiny v, a step of lr * m / eps),
+    // which diverged the Bi-LSTM, and sharing them triples the cache lines both cores write.
+    const privateMoments = optimizer.kind === 'adam' && mode === 'async' && workers > 1;
     const slots: WorkerSlot[] = [];
     for (let i = 0; i < workers; i++) {
       slots.push({
+        mOffset: privateMoments ? arena.reserve(`worker ${i} adam first moment`, mplan.params * 4) : -1,
+        vOffset: privateMoments ? arena.reserve(`worker ${i} adam second moment`, mplan.params * 4) : -1,
         gOffset: fused ? -1 : arena.reserve(`worker ${i} gradient`, mplan.params * 4),
         listOffset: fused ? -1 : arena.reserve(`worker ${i} touched list`, mplan.listCapacity * 12),
         scratchOffset: arena.reserve(`worker ${i} scratch`, mplan.scratchBytes),
@@ -174,12 +181,13 @@ export class Engine {
     new Int32Array(this.memory.buffer, 0, 16)[Ctl.STEP] = n;
   }
 
-  /** The optimizer's state vectors in the shared memory (Adam: first and second moments). */
+  /** The optimizer's state vectors in the shared memory (Adam: the moments, per worker in async mode). */
   optimizerState(): Float32Array[] {
     const o = this.plan.optimizer;
     if (o.kind !== 'adam') return [];
     const P = this.plan.model.params;
-    return [new Float32Array(this.memory.buffer, o.mOffset, P), new Float32Array(this.memory.buffer, o.vOffset, P)];
+    const offsets = this.plan.slots[0].mOffset >= 0 ? this.plan.slots.flatMap((s) => [s.mOffset, s.vOffset]) : [o.mOffset, o.vOffset];
+    return offsets.map((off) => new Float32Array(this.memory.buffer, off, P));
   }
 
   /** Asks the running pass to stop as soon as possible (Ctrl-C); runPass then rejects. */

@@ -29,7 +29,9 @@ function applyOwn(c: WorkerContext, count: number, lr: number, account: number):
   }
   const t = Atomics.add(c.ctl, Ctl.STEP, 1) + 1;
   const lrt = adamRate(lr, opt.beta1, opt.beta2, t);
-  return k.adam_apply(w, slot.gOffset, opt.mOffset, opt.vOffset, slot.listOffset, count, lrt, opt.beta1, opt.beta2, opt.eps, plan.stampsOffset, account);
+  const m = slot.mOffset >= 0 ? slot.mOffset : opt.mOffset;
+  const v = slot.vOffset >= 0 ? slot.vOffset : opt.vOffset;
+  return k.adam_apply(w, slot.gOffset, m, v, slot.listOffset, count, lrt, opt.beta1, opt.beta2, opt.eps, plan.stampsOffset, account);
 }
 
 /** Adam's bias-corrected step size at step t (1-based). */

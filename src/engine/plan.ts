@@ -29,6 +29,9 @@ export interface ModelPlan {
 /** Per-worker private regions. */
 export interface WorkerSlot {
   gOffset: number; // gradient buffer, params f32, kept zero between samples
+  /** async Adam: this worker's own first and second moments (else -1: the shared ones) */
+  mOffset: number;
+  vOffset: number;
   listOffset: number; // touched list, listCapacity * 3 i32
   scratchOffset: number; // model scratch
 }

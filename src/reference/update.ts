@@ -25,17 +25,11 @@ export function adamApply(w: Float32Array, g: Float32Array, m: Float32Array, v: 
   for (const [off, len] of list) adamRange(w, g, m, v, off, off + len, lrt, b1, b2, eps);
 }
 
-/** m^2 <= K v holds for any gradient history; 1/K, or 0 when b1^2 >= b2 (no bound). */
-export function adamInvK(b1: number, b2: number): number {
-  return b1 * b1 < b2 ? ((1 - b2) * (1 - (b1 * b1) / b2)) / ((1 - b1) * (1 - b1)) : 0;
-}
-
 export function adamRange(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lo: number, hi: number, lrt: number, b1: number, b2: number, eps: number): void {
-  const invK = adamInvK(b1, b2);
   for (let i = lo; i < hi; i++) {
     const gi = g[i];
     m[i] = b1 * m[i] + (1 - b1) * gi;
-    v[i] = Math.max(b2 * v[i] + (1 - b2) * gi * gi, invK * m[i] * m[i]);
+    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
     w[i] -= (lrt * m[i]) / (Math.sqrt(v[i]) + eps);
     g[i] = 0;
   }
