@@ -40,13 +40,3 @@ export function logreg_grad(w: usize, C: i32, D: i32, x: usize, y: usize, T: i32
   }
   return loss;
 }
-
-// The most probable class of one token (evaluation).
-export function logreg_predict(w: usize, C: i32, D: i32, x: usize, scratch: usize): i32 {
-  const b = w + (<usize>(C * D) << 2);
-  for (let c = 0; c < C; c++) store<f32>(scratch + (<usize>c << 2), load<f32>(b + (<usize>c << 2)));
-  gemv(C, D, w, D, x, scratch);
-  let best = 0;
-  for (let c = 1; c < C; c++) if (load<f32>(scratch + (<usize>c << 2)) > load<f32>(scratch + (<usize>best << 2))) best = c;
-  return best;
-}

@@ -78,6 +78,11 @@ export class Engine {
     const mplan = model.reserve(arena);
     const stampsOffset = arena.reserve('gradient-error stamps', mplan.stampCount * 4);
     const o = options.optimizer ?? { kind: 'sgd' };
+    // AsynGrad with Adam keeps each worker's moments private, as PyTorch's Hogwild does (every process
+    // its own optimizer over the shared weights): shared moments updated without a lock can be torn
+    // (m from one worker's store, v from another's: a large m over a tiny v, a step of lr * m / eps),
+    // which diverged the Bi-LSTM, and sharing them triples the cache lines both cores write.
+    const privateMoments = o.kind === 'adam' && mode === 'async' && workers > 1;
     let optimizer: OptimizerPlan;
     if (o.kind === 'adam') {
       optimizer = {
@@ -85,17 +90,12 @@ export class Engine {
         beta1: o.beta1 ?? 0.95,
         beta2: o.beta2 ?? 0.95,
         eps: o.eps ?? 1e-4,
-        mOffset: arena.reserve('adam first moment', mplan.params * 4),
-        vOffset: arena.reserve('adam second moment', mplan.params * 4),
+        mOffset: privateMoments ? -1 : arena.reserve('adam first moment', mplan.params * 4),
+        vOffset: privateMoments ? -1 : arena.reserve('adam second moment', mplan.params * 4),
       };
     } else optimizer = { kind: 'sgd' };
     // The fused SGD step writes straight into w: no gradient buffer or touched list to reserve.
     const fused = mplan.fusedSgd === true && optimizer.kind === 'sgd' && mode !== 'sync' && !options.buffered;
-    // AsynGrad with Adam keeps each worker's moments private, as PyTorch's Hogwild does (every process
-    // its own optimizer over the shared weights): shared moments updated without a lock can be torn
-    // (m from one worker's store, v from another's: a large m over a tiny v, a step of lr * m / eps),
-    // which diverged the Bi-LSTM, and sharing them triples the cache lines both cores write.
-    const privateMoments = optimizer.kind === 'adam' && mode === 'async' && workers > 1;
     const slots: WorkerSlot[] = [];
     for (let i = 0; i < workers; i++) {
       slots.push({

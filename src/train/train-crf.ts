@@ -4,6 +4,7 @@ import type { Sentence } from '../data/types.js';
 import { Engine, InterruptedError, type Mode } from '../engine/engine.js';
 import { crc32 } from '../io/crc32.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { weightsLookFinite } from './finite.js';
 import { FeatureDictionary, LabelDictionary } from '../features/dictionary.js';
 import { extract } from '../features/extract.js';
 import { readFileSync } from 'node:fs';
@@ -207,7 +208,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       const t1 = performance.now();
       if (l2 > 0) k.scal(model.params, Math.exp(-lr * l2), engine.plan.model.wOffset);
       elapsed += s.seconds + (performance.now() - t1) / 1000;
-      if (s.nonFinite > 0 || !Number.isFinite(s.loss) || !allFinite(w)) {
+      if (s.nonFinite > 0 || !Number.isFinite(s.loss) || !weightsLookFinite(w)) {
         throw new DivergenceError(`training diverged in pass ${p + 1} (loss ${s.loss}, ${s.nonFinite} non-finite samples): try a smaller learning rate than --lr ${lr0}`);
       }
       if (average && p + 1 >= avgFrom) {
@@ -261,15 +262,6 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
 
 function labelsOf(ids: Int32Array[], names: readonly string[]): string[][] {
   return ids.map((row) => Array.from(row, (y) => names[y]));
-}
-
-function allFinite(w: Float32Array): boolean {
-  // Sampled check every pass (a full scan of millions of weights costs more than it tells): a NaN
-  // spreads through the transitions, which are always sampled.
-  const step = Math.max(1, Math.floor(w.length / 65536));
-  for (let i = 0; i < w.length; i += step) if (!Number.isFinite(w[i])) return false;
-  for (let i = 0; i < Math.min(w.length, 4096); i++) if (!Number.isFinite(w[i])) return false;
-  return true;
 }
 
 function checkNumber(name: string, v: number, lo: number, hi: number, integer = false): void {

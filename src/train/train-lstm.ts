@@ -2,6 +2,7 @@
 // Adam (β1 = β2 = 0.95, ε = 1e-4, as in the paper) or SGD under the chosen engine, score between passes.
 import { Engine, InterruptedError, type Mode } from '../engine/engine.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { weightsLookFinite } from './finite.js';
 import { LabelDictionary } from '../features/dictionary.js';
 import { encode, taskInputs, Vocab, type LstmData } from '../models/lstm/inputs.js';
 import { LstmModel } from '../models/lstm/model.js';
@@ -122,7 +123,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
         throw e;
       }
       elapsed += s.seconds;
-      if (s.nonFinite > 0 || !Number.isFinite(s.loss) || !finiteSample(w)) {
+      if (s.nonFinite > 0 || !Number.isFinite(s.loss) || !weightsLookFinite(w)) {
         throw new DivergenceError(`training diverged in pass ${p + 1} (loss ${s.loss}): try a smaller learning rate than --lr ${lr0}`);
       }
       const report: PassReport = {
@@ -156,10 +157,4 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   } finally {
     await engine.close();
   }
-}
-
-function finiteSample(w: Float32Array): boolean {
-  const step = Math.max(1, Math.floor(w.length / 65536));
-  for (let i = w.length - 1; i >= 0; i -= step) if (!Number.isFinite(w[i])) return false;
-  return true;
 }
