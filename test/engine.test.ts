@@ -51,6 +51,34 @@ describe('engines on L2 logistic regression', () => {
     expect(a.stats.map((s) => s.loss)).toEqual(b.stats.map((s) => s.loss));
   });
 
+  it('shuffle sampling: async(1) is serial bit for bit; uniform draws are not', async () => {
+    const serial = await train('serial', 1, 3);
+    const shuffled = await train('async', 1, 3, { account: false });
+    const uniform = await train('async', 1, 3, { account: false, sampling: 'uniform' });
+    expect(Buffer.from(shuffled.w.buffer).equals(Buffer.from(serial.w.buffer))).toBe(true);
+    expect(Buffer.from(uniform.w.buffer).equals(Buffer.from(serial.w.buffer))).toBe(false);
+  });
+
+  it('shuffle sampling: two workers together visit every sample once a pass', async () => {
+    // From trained weights (so that the samples' losses differ) at a negligible rate, w stays put and
+    // a pass's loss sum is the sum over the samples it drew.
+    const trained = (await train('serial', 1, 2)).w;
+    const passLoss = async (mode: Mode, k: number, sampling: 'shuffle' | 'uniform') => {
+      const engine = await Engine.create(new LogRegModel(data, L2), { mode, threads: k, seed: 5, sampling });
+      try {
+        engine.weights().set(trained);
+        return (await engine.runPass(1e-12)).loss;
+      } finally {
+        await engine.close();
+      }
+    };
+    const all = await passLoss('serial', 1, 'shuffle');
+    expect(Math.abs((await passLoss('async', 2, 'shuffle')) - all) / all).toBeLessThan(1e-6);
+    expect(Math.abs((await passLoss('async', 2, 'uniform')) - all) / all).toBeGreaterThan(1e-3);
+    expect(Math.abs((await passLoss('sync', 2, 'shuffle')) - all) / all).toBeLessThan(1e-6);
+    await expect(Engine.create(new LogRegModel(data, L2), { mode: 'async', threads: 1, seed: 1, sampling: 'random' as 'uniform' })).rejects.toThrow(/--sampling/);
+  });
+
   it('counts gradient errors in async mode and none in serial or sync', async () => {
     const s = runs['serial1'].stats;
     expect(s.every((p) => p.gradientErrorRate === 0)).toBe(true);

@@ -50,6 +50,7 @@ export function registerExperiment(program: Command): void {
     .option('--limit <n>', 'train and test on the first n sentences of each set (quick runs)', intOption('--limit', 1, 1e9))
     .option('--seed <s>', 'random seed', intOption('--seed', 0, 2 ** 32 - 1), 1)
     .option('--crf <kind>', 'crf: dense-crf (the paper\'s rich edge features) or crf (standard linear-chain)', 'dense-crf')
+    .option('--sampling <s>', 'shuffle (each pass visits every sentence once) | uniform (the paper\'s draws with replacement)', 'shuffle')
     .option('--hidden <n>', 'lstm: hidden size per direction (default: per task)', intOption('--hidden', 1, 4096))
     .option('--theorem', 'also run the Theorem 1 check on the L2 logistic model', false)
     .option('--epsilon <e>', 'theorem: target ε on E[f(w_t) − f(w*)] (default: 2% of f(w0) − f(w*))', numberOption('--epsilon', 1e-12, 1e6))
@@ -80,7 +81,7 @@ export function registerExperiment(program: Command): void {
         const { results, files } = await runExperiment(
           {
             model: model as ExperimentModel, dataDir, tasks, threads: o.threads, passes: o.passes ?? DEFAULT_PASSES[model as ExperimentModel], out,
-            sr: model === 'crf' ? o.sr : 0, limit: o.limit, seed: o.seed, crf: o.crf, hidden: o.hidden, cores,
+            sr: model === 'crf' ? o.sr : 0, limit: o.limit, seed: o.seed, crf: o.crf, hidden: o.hidden, sampling: o.sampling, cores,
           },
           {
             onEvent: (e) => progress.event(e),

@@ -33,6 +33,7 @@ export function registerTrain(program: Command): void {
     .option('--template <file>', 'CRF++ feature template (default: templates/<task>.txt)')
     .option('--threads <k>', 'worker threads', intOption('--threads', 1, 64), availableParallelism())
     .option('--mode <m>', 'serial | async | sync', 'async')
+    .option('--sampling <s>', 'shuffle (each pass visits every sentence once, in an order the workers share) | uniform (the paper: each worker draws with replacement)', 'shuffle')
     .option('--passes <n>', 'passes over the training data (default: per task)', intOption('--passes', 1, 1e6))
     .option('--seed <s>', 'random seed', intOption('--seed', 0, 2 ** 32 - 1), 1)
     .option('--sr <len>', 'structure regularisation: mini-sample length (0 = off)', numberOption('--sr', 0, 1e6), 0)
@@ -81,7 +82,7 @@ export function registerTrain(program: Command): void {
         },
       };
       const result = o.model === 'lstm'
-        ? await trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, mode: o.mode, threads: o.threads, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, ...common })
+        ? await trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, ...common })
         : await trainCrf({
         task,
         model: o.model,
@@ -91,6 +92,7 @@ export function registerTrain(program: Command): void {
         template: o.template,
         mode: o.mode,
         threads: o.threads,
+        sampling: o.sampling,
         passes,
         seed: o.seed,
         sr: o.sr,

@@ -4,11 +4,21 @@
 import { ArenaLayout } from '../runtime/arena.js';
 import { Command, Ctl, MAX_WORKERS, WStat, lossIndex, wstat } from '../runtime/control.js';
 import { WorkerPool, type PoolOptions } from '../runtime/pool.js';
+import { Rng } from '../runtime/rng.js';
 import { compileKernels, heapBase, instantiate, type Kernels } from '../runtime/wasm.js';
 import type { ModelPlan, OptimizerPlan, RunPlan, WorkerSlot } from './plan.js';
 
 export type Mode = 'serial' | 'async' | 'sync';
 export const MODES: readonly Mode[] = ['serial', 'async', 'sync'];
+
+/**
+ * How a pass picks its samples. 'shuffle' (the default, what CRFsuite and PyTorch users expect): every
+ * pass visits each sample once, in a fresh random order that all workers share (they claim positions
+ * in it), so AsynGrad at 1 worker is exactly serial SGD. 'uniform': each worker draws samples
+ * uniformly at random with replacement, the paper's AsynGrad (some samples twice, ~37% not at all).
+ */
+export type Sampling = 'shuffle' | 'uniform';
+export const SAMPLINGS: readonly Sampling[] = ['shuffle', 'uniform'];
 
 /** What a model must give the engine (main-thread side). */
 export interface TrainableModel {
@@ -23,6 +33,8 @@ export interface EngineOptions {
   /** workers (threads); serial mode always uses 1 */
   threads: number;
   seed: number;
+  /** default 'shuffle'; serial mode always shuffles */
+  sampling?: Sampling;
   optimizer?: { kind: 'sgd' } | { kind: 'adam'; beta1?: number; beta2?: number; eps?: number };
   /** gradient-error accounting (default on in async/sync, off in serial) */
   account?: boolean;
@@ -73,10 +85,13 @@ export class Engine {
     if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
       throw new Error(`--threads must be an integer from 1 to ${MAX_WORKERS} (got ${options.threads})`);
     }
+    const sampling = options.sampling ?? 'shuffle';
+    if (!SAMPLINGS.includes(sampling)) throw new Error(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${sampling}")`);
     const module = compileKernels();
     const arena = new ArenaLayout(heapBase(module));
     const mplan = model.reserve(arena);
     const stampsOffset = arena.reserve('gradient-error stamps', mplan.stampCount * 4);
+    const orderOffset = mode === 'serial' || sampling === 'shuffle' ? arena.reserve('pass order', mplan.numSamples * 4) : -1;
     const o = options.optimizer ?? { kind: 'sgd' };
     // AsynGrad with Adam keeps each worker's moments private, as PyTorch's Hogwild does (every process
     // its own optimizer over the shared weights): shared moments updated without a lock can be torn
@@ -109,7 +124,7 @@ export class Engine {
     const memory = arena.createMemory();
     const kernels = instantiate(module, memory);
     model.fill(memory, mplan, kernels);
-    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused };
+    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused, orderOffset };
     const ctl = new Int32Array(memory.buffer, 0, 4096);
     ctl[Ctl.WORKERS] = workers;
     ctl[Ctl.ACCOUNT] = (options.account ?? mode !== 'serial') ? 1 : 0;
@@ -151,6 +166,10 @@ export class Engine {
     this.aborting = false;
     ctl[Ctl.BAR_COUNT] = 0;
     f32[Ctl.LR] = lr;
+    if (this.plan.orderOffset >= 0) {
+      // The pass order, from a stream of its own per pass (a resumed run draws what it would have drawn).
+      new Rng(this.plan.seed, MAX_WORKERS * this.passIndex).permutation(new Int32Array(this.memory.buffer, this.plan.orderOffset, numSamples), numSamples);
+    }
     const cmd = this.options.mode === 'serial' ? Command.SERIAL_PASS : this.options.mode === 'async' ? Command.ASYNC_PASS : Command.SYNC_PASS;
     const t0 = performance.now();
     const onTick = opts.onTick;

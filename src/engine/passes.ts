@@ -15,7 +15,8 @@ export interface WorkerContext {
   ctlF64: Float64Array;
   grad: SampleGradient;
   rng: Rng;
-  perm: Int32Array | null; // serial mode: this pass's permutation
+  /** the pass order in the shared memory (shuffle sampling), or null: uniform draws */
+  order: Int32Array | null;
 }
 
 /** One optimizer step on this worker's gradient; returns 1 if its write overlapped another write. */
@@ -50,24 +51,24 @@ function record(c: WorkerContext, loss: number, readErr: number, writeErr: numbe
 }
 
 /**
- * AsynGrad (and serial, with a permutation instead of uniform draws): claim a slot of the pass,
- * draw a sample, compute its gradient from the shared w while others may write it, apply with
+ * AsynGrad and serial: claim positions of the pass, take their samples (from the shared pass order,
+ * or uniform draws), compute each gradient from the shared w while others may write it, apply with
  * plain stores. A pass is TOTAL gradients over all workers together.
  */
-export function runClaimedPass(c: WorkerContext, serial: boolean): void {
+export function runClaimedPass(c: WorkerContext): void {
   const { ctl, grad, plan } = c;
   const total = ctl[Ctl.TOTAL];
   const lr = c.ctlF32[Ctl.LR];
   const account = ctl[Ctl.ACCOUNT];
   const n = ctl[Ctl.NSAMPLES];
-  if (serial && c.perm) c.rng.permutation(c.perm, n);
+  const order = c.order;
   const fused = !c.plan.buffered;
   for (;;) {
     const first = Atomics.add(ctl, Ctl.CLAIM, CLAIM_CHUNK);
     if (first >= total || ctl[Ctl.ABORT] !== 0) break;
     const last = Math.min(total, first + CLAIM_CHUNK);
     for (let i = first; i < last; i++) {
-      const s = serial && c.perm ? c.perm[i % n] : c.rng.int(n);
+      const s = order ? order[i % n] : c.rng.int(n);
       if (fused) {
         const loss = grad.step!(s, lr, account !== 0);
         record(c, loss, account !== 0 && grad.readOverlap() ? 1 : 0, account !== 0 && grad.writeOverlap!() ? 1 : 0);
@@ -131,7 +132,8 @@ export function runSyncPass(c: WorkerContext): void {
     const active = r * workers + index < total;
     let count = 0;
     if (active) {
-      const loss = grad.grad(c.rng.int(n), account !== 0);
+      const i = r * workers + index;
+      const loss = grad.grad(c.order ? c.order[i % n] : c.rng.int(n), account !== 0);
       count = grad.listCount();
       record(c, loss, account !== 0 && grad.readOverlap() ? 1 : 0, 0);
     }

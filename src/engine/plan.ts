@@ -43,6 +43,8 @@ export interface RunPlan {
   workers: number;
   seed: number;
   slots: WorkerSlot[];
+  /** the pass order (i32 per sample, written by the main thread before each pass), or -1: uniform draws */
+  orderOffset: number;
   /** gradients go through the buffer and touched list (false: the model's fused SGD step is used) */
   buffered: boolean;
 }

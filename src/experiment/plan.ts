@@ -3,6 +3,7 @@
 // regularisation (CRF), and the synchronous baseline with each thread count. Runs with more threads
 // than cores are marked oversubscribed.
 import type { TaskName } from '../train/tasks.js';
+import type { Sampling } from '../engine/engine.js';
 
 export type ExperimentModel = 'crf' | 'lstm';
 export type Method = 'serial' | 'async' | 'async-sr' | 'sync';
@@ -24,6 +25,8 @@ export interface ExperimentOptions {
   crf: 'dense-crf' | 'crf';
   /** Bi-LSTM hidden size per direction (default: per task) */
   hidden?: number;
+  /** how passes pick sentences (default 'shuffle') */
+  sampling?: Sampling;
   /** cores of this machine (threads above it are oversubscribed) */
   cores: number;
 }

@@ -30,6 +30,7 @@ export interface Fingerprint {
   seed: number;
   crf: string | null;
   hidden: number | null;
+  sampling: string;
   limit: number | null;
   train: { bytes: number; crc32: number };
   test: { bytes: number; crc32: number };

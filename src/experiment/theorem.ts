@@ -210,7 +210,8 @@ export async function runTheoremCheck(o: TheoremOptions = {}): Promise<TheoremRe
     let kappaObs = 0, cTraj = Infinity, samples = 0, errs = 0, readErrs = 0, writeErrs = 0, seconds = 0;
     const replayRng = new Rng(dataSeed, 0xbeef + cfg.threads);
     for (let s = 0; s < seeds; s++) {
-      const engine = await Engine.create(new LogRegModel(data, l2), { mode: cfg.mode, threads: cfg.threads, seed: 1000 + s });
+      // uniform draws with replacement: the sampling Theorem 1 assumes
+      const engine = await Engine.create(new LogRegModel(data, l2), { mode: cfg.mode, threads: cfg.threads, seed: 1000 + s, sampling: 'uniform' });
       const row: number[] = [f0 - fStar];
       if (s === 0) xs.push(0);
       try {

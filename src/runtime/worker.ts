@@ -39,7 +39,7 @@ const ctx: WorkerContext = {
   ctlF64,
   grad,
   rng: new Rng(plan.seed, index),
-  perm: plan.workers === 1 ? new Int32Array(plan.model.numSamples) : null,
+  order: plan.orderOffset >= 0 ? new Int32Array(memory.buffer, plan.orderOffset, plan.model.numSamples) : null,
 };
 
 let gen = Atomics.load(ctl, Ctl.GEN);
@@ -52,8 +52,7 @@ for (;;) {
   ctl[wstat(index, WStat.STATUS)] = 1;
   // A fresh stream per pass: a run resumed from a checkpoint at pass p draws what it would have drawn.
   ctx.rng = new Rng(plan.seed, index + MAX_WORKERS * Atomics.load(ctl, Ctl.PASS));
-  if (cmd === Command.ASYNC_PASS) runClaimedPass(ctx, false);
-  else if (cmd === Command.SERIAL_PASS) runClaimedPass(ctx, true);
+  if (cmd === Command.ASYNC_PASS || cmd === Command.SERIAL_PASS) runClaimedPass(ctx);
   else if (cmd === Command.SYNC_PASS) runSyncPass(ctx);
   ctl[wstat(index, WStat.STATUS)] = 2;
   Atomics.add(ctl, Ctl.DONE, 1);

@@ -1,7 +1,7 @@
 // Training a CRF tagger end to end: read, extract features, lay out the shared memory, run passes
 // with the chosen engine, decay the rate, shrink for L2, decode and score between passes.
 import type { Sentence } from '../data/types.js';
-import { Engine, InterruptedError, type Mode } from '../engine/engine.js';
+import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
 import { crc32 } from '../io/crc32.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { weightsLookFinite } from './finite.js';
@@ -26,6 +26,8 @@ export interface TrainCrfOptions {
   template?: string;
   mode: Mode;
   threads: number;
+  /** 'shuffle' (default: each pass visits every sentence once) or 'uniform' (the paper's draws with replacement) */
+  sampling?: Sampling;
   passes?: number;
   seed?: number;
   /** structure regularisation: mini-sample length (0: off) */
@@ -149,7 +151,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
   const model = new CrfModel(shape, trainData, o.sr ?? 0, [test?.data, dev?.data].filter((d): d is CrfData => !!d), o.skip ?? 1e-3, o.average ?? false);
   info.params = model.params;
   o.onReady?.(info);
-  const engine = await Engine.create(model, { mode: o.mode, threads: o.threads, seed, account: o.account });
+  const engine = await Engine.create(model, { mode: o.mode, threads: o.threads, seed, account: o.account, sampling: o.sampling });
   const history: PassReport[] = [];
   try {
     const k = engine.kernels;
@@ -165,7 +167,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
     const fingerprint = {
       task: o.task, model: o.model, ...shape, labelsHash: crc32(Buffer.from(labels.labels.join('\n'))),
       featuresHash: hashStrings(dict.features), tokens: trainData.labels.length, templateHash: crc32(Buffer.from(templateText)),
-      mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, seed, lr0, decay, l2, sr: o.sr ?? 0, skip: o.skip ?? 1e-3, average: o.average ?? false,
+      mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, lr0, decay, l2, sr: o.sr ?? 0, skip: o.skip ?? 1e-3, average: o.average ?? false,
     };
     const avgView = () => new Float32Array(engine.memory.buffer, model.avgOffset, model.params);
     if (o.resume && o.checkpoint) {

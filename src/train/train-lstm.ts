@@ -1,6 +1,6 @@
 // Training the Bi-LSTM tagger: read, build vocabularies, lay out the shared memory, run passes with
 // Adam (β1 = β2 = 0.95, ε = 1e-4, as in the paper) or SGD under the chosen engine, score between passes.
-import { Engine, InterruptedError, type Mode } from '../engine/engine.js';
+import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { weightsLookFinite } from './finite.js';
 import { LabelDictionary } from '../features/dictionary.js';
@@ -20,6 +20,8 @@ export interface TrainLstmOptions {
   dev?: string;
   mode: Mode;
   threads: number;
+  /** 'shuffle' (default: each pass visits every sentence once) or 'uniform' (the paper's draws with replacement) */
+  sampling?: Sampling;
   passes?: number;
   seed?: number;
   /** hidden size per direction (default: per task, 280 chunking / 170 POS / 220 segmentation) */
@@ -80,7 +82,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   };
   o.onReady?.(info);
   const engine = await Engine.create(model, {
-    mode: o.mode, threads: o.threads, seed, account: o.account,
+    mode: o.mode, threads: o.threads, seed, account: o.account, sampling: o.sampling,
     optimizer: optimizer === 'adam' ? { kind: 'adam', beta1: 0.95, beta2: 0.95, eps: 1e-4 } : { kind: 'sgd' },
   });
   const history: PassReport[] = [];
@@ -91,7 +93,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     const state = () => [w, ...engine.optimizerState()];
     const fingerprint = {
       task: o.task, model: 'lstm', H: shape.H, vocabHash: hashStrings(vocabs.flatMap((v) => v.values)), labelsHash: hashStrings(labels.labels),
-      tokens: trainData.labels.length, mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, seed, optimizer, lr0, decay,
+      tokens: trainData.labels.length, mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, optimizer, lr0, decay,
     };
     if (o.resume && o.checkpoint) {
       const ck = readCheckpoint(o.checkpoint, fingerprint, state().map((v) => v.length));
