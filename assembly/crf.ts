@@ -172,11 +172,11 @@ const PADV: f32 = -1e30;
   for (let i = 0; i < n4; i += 4) v128.store(y + f4(i), z);
 }
 
-// Read accounting: the stamp before the read is s0; the read overlapped a write when a writer was
-// inside the block (low 16 bits) or the stamp moved meanwhile.
+// Read accounting (stamps as in update.ts): the stamp before the read is s0; the read overlapped a
+// write when a writer was inside the block (s0 odd) or the stamp moved meanwhile.
 @inline function readOverlap(stamps: usize, sid: i32, s0: i32): i32 {
   const s1 = atomic.load<i32>(stamps + f4(sid));
-  return ((s0 & 0xFFFF) != 0 || s0 != s1) ? 1 : 0;
+  return ((s0 & 1) != 0 || s0 != s1) ? 1 : 0;
 }
 
 // Phase 1: copies what the sentence needs out of w: node scores S_t (T*Yp), transitions into R slot 0,
@@ -417,13 +417,13 @@ function logBackward(Y: i32, E: i32, T: i32, S: usize, A: usize, R: usize, X: us
 // and AsynGrad path): g is w itself and a = -lr, so the sentence's update is written straight into
 // the shared weights block by block, each block bracketed by its stamp when accounting; returns 1
 // when a block write overlapped another worker's write to it. Only valid after every read of w.
-function accumulate(Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, labels: usize, tok0: i32, T: i32, A: usize, X: usize, Q: usize, g: usize, list: usize, a: f32, direct: bool, stamps: usize, account: i32, skip: f32): i32 {
+function accumulate(Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, labels: usize, tok0: i32, T: i32, A: usize, X: usize, Q: usize, g: usize, list: usize, a: f32, direct: bool, stamps: usize, tag: i32, skip: f32): i32 {
   const Yp = pad4(Y), YY = Y * Y, MS = pad4(YY);
-  const stamp = direct && account != 0;
+  const stamp = direct && tag != 0;
   let n = 0;
   let overlap = 0;
   if (T > 1) {
-    if (stamp) overlap |= writeBegin(stamps, 0);
+    if (stamp) overlap |= writeBegin(stamps, 0, tag);
     if (E == 0) vaxpy(YY, a, Q, g);
     else for (let t = 1; t < T; t++) vaxpy(YY, a, X + f4(t * MS), g);
     let prev = load<i32>(labels + f4(tok0));
@@ -433,7 +433,7 @@ function accumulate(Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, la
       store<f32>(o, load<f32>(o) - a);
       prev = y;
     }
-    if (stamp) writeEnd(stamps, 0);
+    if (stamp) writeEnd(stamps, 0, tag);
     if (!direct) putEntry(list, n++, 0, YY, 0);
   }
   for (let t = 0; t < T; t++) {
@@ -453,20 +453,20 @@ function accumulate(Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, la
       const off = YY + f * Y;
       const row = g + f4(off);
       if (nodeOn) {
-        if (stamp) overlap |= writeBegin(stamps, 1 + f);
+        if (stamp) overlap |= writeBegin(stamps, 1 + f, tag);
         vaxpy(Y, a, At, row);
         store<f32>(row + f4(y), load<f32>(row + f4(y)) - a);
-        if (stamp) writeEnd(stamps, 1 + f);
+        if (stamp) writeEnd(stamps, 1 + f, tag);
         if (!direct) putEntry(list, n++, off, Y, 1 + f);
       }
       if (edgeOn && f < E) {
         const eo = YY + F * Y + f * YY;
         const blk = g + f4(eo);
-        if (stamp) overlap |= writeBegin(stamps, 1 + F + f);
+        if (stamp) overlap |= writeBegin(stamps, 1 + F + f, tag);
         vaxpy(YY, a, Xt, blk);
         const c = blk + f4(yp * Y + y);
         store<f32>(c, load<f32>(c) - a);
-        if (stamp) writeEnd(stamps, 1 + F + f);
+        if (stamp) writeEnd(stamps, 1 + F + f, tag);
         if (!direct) putEntry(list, n++, eo, YY, 1 + F + f);
       }
     }
@@ -484,13 +484,16 @@ function maxDeviation(n: i32, x: usize, gold: i32): f32 {
   return m;
 }
 
-@inline function writeBegin(stamps: usize, id: i32): i32 {
-  const old = atomic.add<i32>(stamps + (<usize>id << 2), 1);
-  return (old & 0xFFFF) != 0 ? 1 : 0;
+// Write accounting with plain stores, as in update.ts (tag: even, unique to the worker and sample).
+@inline function writeBegin(stamps: usize, id: i32, tag: i32): i32 {
+  const p = stamps + (<usize>id << 2);
+  const old = load<i32>(p);
+  store<i32>(p, tag | 1);
+  return old & 1;
 }
 
-@inline function writeEnd(stamps: usize, id: i32): void {
-  atomic.add<i32>(stamps + (<usize>id << 2), 0xFFFF);
+@inline function writeEnd(stamps: usize, id: i32, tag: i32): void {
+  store<i32>(stamps + (<usize>id << 2), tag);
 }
 
 // Runs phase 2 (fast, or log space when forced or when the fast pass underflows). Returns log Z.
@@ -544,9 +547,9 @@ export function crf_grad(w: usize, Y: i32, F: i32, E: i32, featStart: usize, fea
 // One SGD step on the sentence, written straight into w (serial and AsynGrad): reads w into the
 // potentials, runs forward-backward on them, then w += -lr * gradient block by block. No gradient
 // buffer, no touched list. Scratch: read-overlap flag at byte 4, write-overlap flag at byte 12 (both
-// only when account != 0). Tokens whose gradient entries are all below `skip` are not written (0:
-// exact). Returns the NLL before the step.
-export function crf_step(w: usize, Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, labels: usize, tok0: i32, T: i32, lr: f32, skip: f32, scratch: usize, stamps: usize, account: i32): f64 {
+// only when tag != 0: accounting on, tag = this write's even stamp value, see update.ts). Tokens whose
+// gradient entries are all below `skip` are not written (0: exact). Returns the NLL before the step.
+export function crf_step(w: usize, Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, labels: usize, tok0: i32, T: i32, lr: f32, skip: f32, scratch: usize, stamps: usize, tag: i32): f64 {
   store<i32>(scratch, 0);
   store<i32>(scratch, 0, 4);
   store<i32>(scratch, 0, 8);
@@ -556,10 +559,10 @@ export function crf_step(w: usize, Y: i32, F: i32, E: i32, featStart: usize, fea
   const nm = E > 0 ? T : 1;
   const S = scratch + HDR, A = S + f4(2 * T * Yp), V = A + f4(T * Yp);
   const Q = V + f4(4 * Yp), R = Q + f4(MS), X = R + f4(nm * MS);
-  store<i32>(scratch, readScores(w, Y, F, E, featStart, featIds, tok0, T, S, R, stamps, account), 4);
+  store<i32>(scratch, readScores(w, Y, F, E, featStart, featIds, tok0, T, S, R, stamps, tag), 4);
   const gold = goldScore(Y, E, labels, tok0, T, S, R);
   const logZ = forwardBackward(Y, E, T, scratch, true, false);
-  store<i32>(scratch, accumulate(Y, F, E, featStart, featIds, labels, tok0, T, A, X, Q, w, 0, -lr, true, stamps, account, skip), 12);
+  store<i32>(scratch, accumulate(Y, F, E, featStart, featIds, labels, tok0, T, A, X, Q, w, 0, -lr, true, stamps, tag, skip), 12);
   return logZ - gold;
 }
 

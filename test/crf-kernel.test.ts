@@ -358,7 +358,7 @@ describe('touched list and read accounting', () => {
         const g = Float32Array.from(h.g);
         for (const [off, len] of list) expect(maxAbs(g.subarray(off, off + len))).toBeGreaterThan(0);
         const wBefore = Float32Array.from(h.w);
-        expect(k.sgd_apply(h.wp, h.gp, h.listp, list.length, -0.1, h.sp, 1)).toBe(0);
+        expect(k.sgd_apply(h.wp, h.gp, h.listp, list.length, -0.1, h.sp, 2)).toBe(0);
         expect(maxAbs(h.g)).toBe(0);
         // w moved by exactly -0.1 * g (each block once, whatever the duplicates)
         for (let i = 0; i < g.length; i++) expect(h.w[i]).toBeCloseTo(wBefore[i] - 0.1 * g[i], 5);

@@ -98,20 +98,38 @@ describe('update kernels match the TS reference', () => {
     const w = randArray(P), g = randArray(P);
     const pw = put(w), pg = put(g), stamps = put(new Float32Array(4));
     t.i32.fill(0, stamps / 4, stamps / 4 + 4);
-    const overlap = t.k.sgd_apply(pw, pg, putList(list), list.length, -0.1, stamps, 1);
+    const overlap = t.k.sgd_apply(pw, pg, putList(list), list.length, -0.1, stamps, 6);
     const ww = w.slice(), gg = g.slice();
     upd.sgdApply(ww, gg, list, -0.1);
     close(get(pw, P), ww);
     close(get(pg, P), gg);
     expect(overlap).toBe(0);
-    // each write finished: low bits back to 0, versions counted (block 1 written twice)
-    expect([...t.i32.slice(stamps / 4, stamps / 4 + 3)]).toEqual([0x10000, 0x20000, 0x10000]);
+    // each write finished: the blocks hold the write's (even) tag; block 1, listed twice, did not
+    // see itself as another writer
+    expect([...t.i32.slice(stamps / 4, stamps / 4 + 3)]).toEqual([6, 6, 6]);
   });
   it('sgd_apply reports a write that overlaps another writer', () => {
     const stamps = t.alloc(16);
-    t.i32.set([1, 0, 0, 0], stamps / 4); // another worker is inside block 0
-    expect(t.k.sgd_apply(put(randArray(P)), put(randArray(P)), putList(list), list.length, -0.1, stamps, 1)).toBe(1);
+    t.i32.set([4 | 1, 0, 0, 0], stamps / 4); // another worker (tag 4) is inside block 0
+    expect(t.k.sgd_apply(put(randArray(P)), put(randArray(P)), putList(list), list.length, -0.1, stamps, 6)).toBe(1);
+    t.i32.set([4, 0, 0, 0], stamps / 4); // its write is finished: no overlap
+    expect(t.k.sgd_apply(put(randArray(P)), put(randArray(P)), putList(list), list.length, -0.1, stamps, 6)).toBe(0);
+    t.i32.set([4 | 1, 0, 0, 0], stamps / 4);
     expect(t.k.sgd_apply(put(randArray(P)), put(randArray(P)), putList(list), list.length, -0.1, stamps, 0)).toBe(0);
+  });
+  it('stamp_hash: bit 0 tells a writer inside; a finished write changes the digest', () => {
+    const stamps = t.alloc(32);
+    t.i32.set([10, 20, 30, 0], stamps / 4);
+    const a = t.k.stamp_hash(stamps, 0, 4);
+    expect(a & 1).toBe(0);
+    expect(t.k.stamp_hash(stamps, 0, 4)).toBe(a);
+    t.i32[stamps / 4 + 1] = 44 | 1; // a writer (tag 44) inside block 1
+    expect(t.k.stamp_hash(stamps, 0, 4) & 1).toBe(1);
+    t.i32[stamps / 4 + 1] = 44; // done
+    const b = t.k.stamp_hash(stamps, 0, 4);
+    expect(b & 1).toBe(0);
+    expect(b).not.toBe(a);
+    expect(t.k.stamp_hash(stamps, 2, 2)).toBe(30); // only [first, first + n)
   });
   it('sgd_apply_range only touches [lo, hi)', () => {
     const w = randArray(P), g = randArray(P);

@@ -17,22 +17,35 @@ export interface WorkerContext {
   rng: Rng;
   /** the pass order in the shared memory (shuffle sampling), or null: uniform draws */
   order: Int32Array | null;
+  /** samples this worker has written (for writeTag) */
+  writes: number;
+}
+
+/**
+ * The stamp value of this worker's next write when accounting (else 0): even and unique to (worker,
+ * sample) for 2^25 samples before it wraps; see assembly/update.ts.
+ */
+function writeTag(c: WorkerContext, account: number): number {
+  if (account === 0) return 0;
+  c.writes = (c.writes + 1) & 0x1ffffff || 1;
+  return (c.writes << 7) | (c.index << 1);
 }
 
 /** One optimizer step on this worker's gradient; returns 1 if its write overlapped another write. */
 function applyOwn(c: WorkerContext, count: number, lr: number, account: number): number {
+  const tag = writeTag(c, account);
   const { plan, k } = c;
   const slot = plan.slots[c.index];
   const w = plan.model.wOffset;
   const opt = plan.optimizer;
   if (opt.kind === 'sgd') {
-    return k.sgd_apply(w, slot.gOffset, slot.listOffset, count, -lr, plan.stampsOffset, account);
+    return k.sgd_apply(w, slot.gOffset, slot.listOffset, count, -lr, plan.stampsOffset, tag);
   }
   const t = Atomics.add(c.ctl, Ctl.STEP, 1) + 1;
   const lrt = adamRate(lr, opt.beta1, opt.beta2, t);
   const m = slot.mOffset >= 0 ? slot.mOffset : opt.mOffset;
   const v = slot.vOffset >= 0 ? slot.vOffset : opt.vOffset;
-  return k.adam_apply(w, slot.gOffset, m, v, slot.listOffset, count, lrt, opt.beta1, opt.beta2, opt.eps, plan.stampsOffset, account);
+  return k.adam_apply(w, slot.gOffset, m, v, slot.listOffset, count, lrt, opt.beta1, opt.beta2, opt.eps, plan.stampsOffset, tag);
 }
 
 /** Adam's bias-corrected step size at step t (1-based). */
@@ -70,7 +83,7 @@ export function runClaimedPass(c: WorkerContext): void {
     for (let i = first; i < last; i++) {
       const s = order ? order[i % n] : c.rng.int(n);
       if (fused) {
-        const loss = grad.step!(s, lr, account !== 0);
+        const loss = grad.step!(s, lr, writeTag(c, account));
         record(c, loss, account !== 0 && grad.readOverlap() ? 1 : 0, account !== 0 && grad.writeOverlap!() ? 1 : 0);
         continue;
       }

@@ -13,9 +13,10 @@ export interface SampleGradient {
   /**
    * Optional fused SGD step for serial and async modes: compute sample s's gradient and write
    * w -= lr * g straight into the shared weights (no buffer, no touched list). Returns the loss;
-   * writeOverlap() tells whether a block write overlapped another worker's write.
+   * writeOverlap() tells whether a block write overlapped another worker's write. `tag`: 0 when not
+   * accounting, else the even stamp value of this write (see writeTag in passes.ts).
    */
-  step?(s: number, lr: number, account: boolean): number;
+  step?(s: number, lr: number, tag: number): number;
   writeOverlap?(): boolean;
 }
 

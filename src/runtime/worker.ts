@@ -39,6 +39,7 @@ const ctx: WorkerContext = {
   ctlF64,
   grad,
   rng: new Rng(plan.seed, index),
+  writes: 0,
   order: plan.orderOffset >= 0 ? new Int32Array(memory.buffer, plan.orderOffset, plan.model.numSamples) : null,
 };
 

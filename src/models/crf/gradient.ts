@@ -12,8 +12,8 @@ export const crfGradient: SampleGradientFactory = (plan, k, memory, slot, stamps
     grad(s, account) {
       return k.crf_grad(plan.wOffset, Y, F, E, featStartOffset, featIdsOffset, labelsOffset, samples[2 * s], samples[2 * s + 1], slot.gOffset, slot.listOffset, slot.scratchOffset, stampsOffset, account ? 1 : 0);
     },
-    step(s, lr, account) {
-      return k.crf_step(plan.wOffset, Y, F, E, featStartOffset, featIdsOffset, labelsOffset, samples[2 * s], samples[2 * s + 1], lr, skip, slot.scratchOffset, stampsOffset, account ? 1 : 0);
+    step(s, lr, tag) {
+      return k.crf_step(plan.wOffset, Y, F, E, featStartOffset, featIdsOffset, labelsOffset, samples[2 * s], samples[2 * s + 1], lr, skip, slot.scratchOffset, stampsOffset, tag);
     },
     listCount: () => scratch[CRF_SCRATCH_COUNT / 4],
     readOverlap: () => scratch[CRF_SCRATCH_OVERLAP / 4] !== 0,

@@ -15,10 +15,10 @@ export const logregGradient: SampleGradientFactory = (plan, k, memory, slot, sta
   return {
     grad(s, account) {
       if (account) {
-        const before = k.stamp_sum(stampsOffset, 0, C + 1);
+        const before = k.stamp_hash(stampsOffset, 0, C + 1);
         k.copy(P, plan.wOffset, snapshot);
-        const after = k.stamp_sum(stampsOffset, 0, C + 1);
-        overlap = (before & 0xffff) !== 0 || before !== after;
+        const after = k.stamp_hash(stampsOffset, 0, C + 1);
+        overlap = (before & 1) !== 0 || before !== after;
       } else k.copy(P, plan.wOffset, snapshot);
       return k.logreg_grad(snapshot, C, D, xOffset + s * T * D * 4, yOffset + s * T * 4, T, l2, slot.gOffset, logits);
     },

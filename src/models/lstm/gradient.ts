@@ -68,7 +68,7 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
         }
         k.gather_rows(w + L.embOff[f] * 4, L.dims[f], idsBuf + f * d.maxLen * 4, T, X, I, colOf(L, f));
       }
-      const before = account ? k.stamp_sum(stampsOffset, 0, 3) : 0;
+      const before = account ? k.stamp_hash(stampsOffset, 0, 3) : 0;
       k.lstm_forward(wf, I, H, T, X, I, 0, cacheF, Hcat, 2 * H);
       k.lstm_forward(wb, I, H, T, X, I, 1, cacheB, Hcat + H * 4, 2 * H);
       const loss = k.softmax_xent(wo, C, 2 * H, T, Hcat, d.labelsOffset + tok0 * 4, go, dHcat, probs);
@@ -77,8 +77,8 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
       k.lstm_backward(wb, I, H, T, X, I, 1, cacheB, dHcat + H * 4, 2 * H, gb, dX, I, lscr);
       if (account) {
         // The weights are read throughout forward and backward: the read window is all of it.
-        const after = k.stamp_sum(stampsOffset, 0, 3);
-        overlap = (before & 0xffff) !== 0 || before !== after;
+        const after = k.stamp_hash(stampsOffset, 0, 3);
+        overlap = (before & 1) !== 0 || before !== after;
       }
       // embedding rows: add dX into the gradient buffer, list each row once
       count = 3;
