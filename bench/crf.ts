@@ -25,19 +25,26 @@ export async function benchCrf(args: string[]): Promise<void> {
   const passes = Number(flag(args, '--passes') ?? 15);
   const train = join(dataDir, 'train.txt'), test = join(dataDir, 'test.txt');
   for (const p of [train, test]) if (!existsSync(p)) throw new Error(`--data ${dataDir}: ${p} not found (expects CoNLL-2000 train.txt and test.txt)`);
-  const runs: [Mode, number][] = args.includes('--crfsuite-only') ? [] : [['serial', 1], ['async', 1], ['async', 2], ['sync', 2]];
-  for (const [mode, threads] of runs) {
+  // async runs with gradient-error accounting on (the CLI default) and off (what accounting costs)
+  const runs: [Mode, number, boolean][] = args.includes('--crfsuite-only')
+    ? []
+    : [['serial', 1, false], ['async', 1, true], ['async', 2, true], ['sync', 2, true], ['async', 1, false], ['async', 2, false]];
+  const perPass = new Map<string, number>();
+  for (const [mode, threads, account] of runs) {
     let reached: number | null = null;
     const r = await trainCrf({
-      task: 'chunking', model: 'crf', train, test, mode, threads, passes, seed: 1,
+      task: 'chunking', model: 'crf', train, test, mode, threads, passes, seed: 1, account,
       onPass: (p) => { if (reached === null && (p.test?.f1 ?? 0) >= TARGET) reached = p.elapsed; },
     });
     const last = r.history.at(-1)!;
+    const spp = median(r.history.map((h) => h.seconds));
+    perPass.set(`${mode}${threads}${account}`, spp);
     emit({
       system: 'asyngrad',
       algorithm: mode === 'serial' ? 'sgd' : mode === 'async' ? 'asyngrad' : 'sync-sgd',
       threads,
-      seconds_per_pass: round(median(r.history.map((h) => h.seconds)), 4),
+      accounting: account,
+      seconds_per_pass: round(spp, 4),
       passes: r.history.length,
       seconds: round(last.elapsed, 3),
       f1: round(last.test!.f1!, 2),
@@ -45,6 +52,10 @@ export async function benchCrf(args: string[]): Promise<void> {
       gradient_error_rate: last.gradientErrorRate.map((x) => round(x, 4)),
       feature_seconds: round(r.info.extractSeconds, 2),
     });
+  }
+  if (runs.length) {
+    const ratio = (acc: boolean) => round(perPass.get(`async1${acc}`)! / perPass.get(`async2${acc}`)!, 3);
+    emit({ summary: 'asyngrad 2-thread pass speed-up over 1 thread', accounting_on: ratio(true), accounting_off: ratio(false) });
   }
   if (!args.includes('--no-crfsuite')) await runCrfsuite(train, test);
 }
