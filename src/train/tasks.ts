@@ -37,7 +37,9 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
   pos: {
     name: 'pos',
     metric: 'accuracy',
-    lr: 0.02,
+    // The paper's 0.02 is for WSJ; on UD-EWT dev (dense CRF, 30 passes, async 2) 0.05 scores 94.51,
+    // 0.02 94.33 and 0.1 94.48, so 0.05 (tuned on dev.txt, never on test).
+    lr: 0.05,
     decay: 0.9,
     l2: 1,
     passes: 30,
