@@ -493,7 +493,7 @@ function maxDeviation(n: i32, x: usize, gold: i32): f32 {
 }
 
 @inline function writeEnd(stamps: usize, id: i32, tag: i32): void {
-  store<i32>(stamps + (<usize>id << 2), tag);
+  store<i32>(stamps + (<usize>id << 2), tag & ~1);
 }
 
 // Runs phase 2 (fast, or log space when forced or when the fast pass underflows). Returns log Z.

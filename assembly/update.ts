@@ -12,9 +12,10 @@ import { axpy } from './linalg';
 // reading (see stamp_hash): an odd stamp, or one that changed, is a write during the read.
 // Plain loads and stores, no read-modify-write: a locked add on every block write cost 20-30% of a
 // 2-thread CRF pass (every locked op drains the store buffer and waits for the contended line).
-// With two workers this detects exactly what an atomic writer count would; with three or more, a
-// writer that finishes while another is still inside clears the odd mark, so a third worker's
-// overlap with the one still inside can go unseen (an undercount; documented in the README).
+// The price is a lower bound rather than an exact count: two writers can both load an even stamp
+// before either odd mark is visible (a write-overwrite missed), and with three or more workers a
+// writer that finishes while another is still inside clears the mark. It relies on x86's in-order
+// store visibility (the mark before the weights). Never an overcount. See the README.
 
 @inline function writeBegin(stamps: usize, id: i32, tag: i32): i32 {
   const p = stamps + (<usize>id << 2);
@@ -24,7 +25,7 @@ import { axpy } from './linalg';
 }
 
 @inline function writeEnd(stamps: usize, id: i32, tag: i32): void {
-  store<i32>(stamps + (<usize>id << 2), tag);
+  store<i32>(stamps + (<usize>id << 2), tag & ~1);
 }
 
 // w[k] += a * g[k]; g[k] = 0 over [p, p + n) (byte pointers of the block)
@@ -45,7 +46,7 @@ import { axpy } from './linalg';
 }
 
 // Plain SGD step over the listed blocks: w += a * g (a = -learning rate). Returns 1 when any block
-// write overlapped another worker's write to it (only counted when account != 0).
+// write overlapped another worker's write to it (only counted when tag != 0).
 export function sgd_apply(w: usize, g: usize, list: usize, count: i32, a: f32, stamps: usize, tag: i32): i32 {
   let overlap = 0;
   for (let e = 0; e < count; e++) {
@@ -130,15 +131,16 @@ export function adam_apply_range(w: usize, g: usize, m: usize, v: usize, list: u
   }
 }
 
-// Digest of stamps [first, first + n): the sum of their even parts, with bit 0 set when any stamp
-// is odd (a writer inside). A reader takes it before and after reading those blocks; the read
-// overlapped a write if bit 0 was set before or the two digests differ.
+// Digest of stamps [first, first + n): a polynomial hash of their even parts (even: odd multiplier,
+// even terms), with bit 0 set when any stamp is odd (a writer inside). A reader takes it before and
+// after reading those blocks; the read overlapped a write if bit 0 was set before or the two digests
+// differ. Positional, so that two blocks' changes cannot cancel as they could in a plain sum.
 export function stamp_hash(stamps: usize, first: i32, n: i32): i32 {
   let s = 0;
   let odd = 0;
   for (let i = 0; i < n; i++) {
     const v = atomic.load<i32>(stamps + (<usize>(first + i) << 2));
-    s += v & ~1;
+    s = s * 1000003 + (v & ~1);
     odd |= v;
   }
   return s | (odd & 1);

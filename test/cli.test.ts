@@ -69,8 +69,11 @@ describe('asyngrad CLI', () => {
     expect(d.code).toBe(1);
     expect(d.err).toMatch(/not an asyngrad model/);
     const e = run('train', '--mode', 'fast', '--train', train, '--passes', '1');
-    expect(e.code).toBe(1);
+    expect(e.code).toBe(2); // a bad option is a usage error, caught before the data is read
     expect(e.err).toMatch(/--mode must be one of serial, async, sync/);
+    const f = run('train', '--sampling', 'random', '--train', train, '--passes', '1');
+    expect(f.code).toBe(2);
+    expect(f.err).toMatch(/--sampling must be one of shuffle, uniform/);
   });
 
   it('--help lists the options with their defaults', () => {

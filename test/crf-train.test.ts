@@ -51,6 +51,12 @@ describe('CRF training on CoNLL-2000 (1,500 training sentences)', () => {
     expect(loaded.predict(sents)).toEqual(a.tagger.predict(sents));
   });
 
+  it('shuffle sampling: async with 1 worker (fused lock-free step) is serial, bit for bit, SR included', async () => {
+    const serial = await trainCrf({ ...base, model: 'dense-crf', passes: 2, sr: 3, mode: 'serial', threads: 1 });
+    const async1 = await trainCrf({ ...base, model: 'dense-crf', passes: 2, sr: 3, mode: 'async', threads: 1 });
+    expect(Buffer.from(async1.tagger.weights.buffer).equals(Buffer.from(serial.tagger.weights.buffer))).toBe(true);
+  });
+
   it('the dense CRF adds rich edge features for frequent node features', async () => {
     const r = await trainCrf({ ...base, model: 'dense-crf', passes: 2 });
     const { Y, F, E } = r.tagger.header;
@@ -123,6 +129,16 @@ describe('crf_step', () => {
     const st = t.i32.slice(stamps / 4, stamps / 4 + 1 + F + E);
     expect(st.every((x) => x === 0 || x === 8)).toBe(true);
     expect(st[0]).toBe(8);
+    expect(t.i32[(scratch + 12) / 4]).toBe(0);
+    // another worker (tag 4) inside the transition block: the step reports a write-overwrite
+    st.fill(0);
+    t.i32.set(st, stamps / 4);
+    t.i32[stamps / 4] = 4 | 1;
+    t.k.crf_step(put(w0), Y, F, E, pfs, pfi, plab, 0, T, 0.1, 0, scratch, stamps, 8);
+    expect(t.i32[(scratch + 12) / 4]).toBe(1);
+    // not when accounting is off (tag 0)
+    t.i32[stamps / 4] = 4 | 1;
+    t.k.crf_step(put(w0), Y, F, E, pfs, pfi, plab, 0, T, 0.1, 0, scratch, stamps, 0);
     expect(t.i32[(scratch + 12) / 4]).toBe(0);
   });
 });

@@ -82,6 +82,7 @@ export function registerExperiment(program: Command): void {
           {
             model: model as ExperimentModel, dataDir, tasks, threads: o.threads, passes: o.passes ?? DEFAULT_PASSES[model as ExperimentModel], out,
             sr: model === 'crf' ? o.sr : 0, limit: o.limit, seed: o.seed, crf: o.crf, hidden: o.hidden, sampling: o.sampling, cores,
+            command: ['asyngrad', ...process.argv.slice(2)].map((a) => (/^[\w.,/=:-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '),
           },
           {
             onEvent: (e) => progress.event(e),

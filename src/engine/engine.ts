@@ -168,6 +168,8 @@ export class Engine {
     f32[Ctl.LR] = lr;
     if (this.plan.orderOffset >= 0) {
       // The pass order, from a stream of its own per pass (a resumed run draws what it would have drawn).
+      // It is the stream the serial worker drew its permutation from before the order moved here, so
+      // serial runs kept their exact results; no worker draws from it in shuffle mode.
       new Rng(this.plan.seed, MAX_WORKERS * this.passIndex).permutation(new Int32Array(this.memory.buffer, this.plan.orderOffset, numSamples), numSamples);
     }
     const cmd = this.options.mode === 'serial' ? Command.SERIAL_PASS : this.options.mode === 'async' ? Command.ASYNC_PASS : Command.SYNC_PASS;

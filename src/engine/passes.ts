@@ -1,6 +1,6 @@
 // The three training loops, as run inside one worker. Each processes its share of one pass and
 // returns; the worker entry (src/runtime/worker.ts) waits for the next command in between.
-import { CLAIM_CHUNK, Ctl, WStat, lossIndex, wstat } from '../runtime/control.js';
+import { CLAIM_CHUNK, Ctl, MAX_WORKERS, WStat, lossIndex, wstat } from '../runtime/control.js';
 import type { Rng } from '../runtime/rng.js';
 import type { Kernels } from '../runtime/wasm.js';
 import type { RunPlan } from './plan.js';
@@ -21,14 +21,18 @@ export interface WorkerContext {
   writes: number;
 }
 
+// tag bits: [0] writing flag, [1, TAG_SHIFT) worker index, [TAG_SHIFT, 32) the worker's write count
+const TAG_SHIFT = 1 + Math.ceil(Math.log2(MAX_WORKERS));
+const TAG_COUNT_MASK = 2 ** (32 - TAG_SHIFT) - 1;
+
 /**
  * The stamp value of this worker's next write when accounting (else 0): even and unique to (worker,
  * sample) for 2^25 samples before it wraps; see assembly/update.ts.
  */
 function writeTag(c: WorkerContext, account: number): number {
   if (account === 0) return 0;
-  c.writes = (c.writes + 1) & 0x1ffffff || 1;
-  return (c.writes << 7) | (c.index << 1);
+  c.writes = (c.writes + 1) & TAG_COUNT_MASK || 1;
+  return (c.writes << TAG_SHIFT) | (c.index << 1);
 }
 
 /** One optimizer step on this worker's gradient; returns 1 if its write overlapped another write. */

@@ -2,6 +2,7 @@
 // results.json, report.md and the figures (SVG and PNG) into the output folder.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SAMPLINGS } from '../engine/engine.js';
 import { availableTasks, findTaskData, limitTaskData, type TaskData } from './data.js';
 import { experimentFigureSpec, renderFigure, systemFontsPresent, theoremFigureSpec } from './figures.js';
 import { buildPlan, type ExperimentOptions } from './plan.js';
@@ -44,6 +45,7 @@ export async function runExperiment(
   hooks: RunnerHooks & { theorem?: TheoremOptions | false; onNote?: (s: string) => void } = {},
 ): Promise<{ results: ExperimentResults; files: ExperimentFiles }> {
   if (!o.tasks.length) throw new ExperimentUsageError('--tasks: no task to run');
+  if (o.sampling !== undefined && !SAMPLINGS.includes(o.sampling)) throw new ExperimentUsageError(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${o.sampling}")`);
   if (!o.threads.length || o.threads.some((k) => !Number.isInteger(k) || k < 1 || k > 64)) throw new ExperimentUsageError(`--threads must be integers from 1 to 64 (got ${o.threads.join(',')})`);
   const trainer = o.model === 'crf' ? crfTrainer : await loadLstmTrainer();
   mkdirSync(o.out, { recursive: true });

@@ -25,6 +25,8 @@ export interface ExperimentOptions {
   crf: 'dense-crf' | 'crf';
   /** Bi-LSTM hidden size per direction (default: per task) */
   hidden?: number;
+  /** the command line that made the experiment (printed in the report) */
+  command?: string;
   /** how passes pick sentences (default 'shuffle') */
   sampling?: Sampling;
   /** cores of this machine (threads above it are oversubscribed) */

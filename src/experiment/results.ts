@@ -5,6 +5,7 @@ import { availableParallelism, cpus, platform } from 'node:os';
 import type { DataInfo, PassReport } from '../train/train-crf.js';
 import { headline } from '../train/score.js';
 import type { TaskName } from '../train/tasks.js';
+import type { Sampling } from '../engine/engine.js';
 import type { ExperimentModel, ExperimentOptions, Method, RunSpec } from './plan.js';
 import type { TheoremResult } from './theorem.js';
 
@@ -30,7 +31,7 @@ export interface Fingerprint {
   seed: number;
   crf: string | null;
   hidden: number | null;
-  sampling: string;
+  sampling: Sampling;
   limit: number | null;
   train: { bytes: number; crc32: number };
   test: { bytes: number; crc32: number };

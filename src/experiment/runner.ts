@@ -42,7 +42,7 @@ export function fingerprint(spec: RunSpec, data: TaskData, o: ExperimentOptions)
     model: spec.model, task: spec.task, method: spec.method, threads: spec.threads, passes: spec.passes, sr: spec.sr, seed: spec.seed,
     crf: spec.model === 'crf' ? o.crf : null,
     hidden: spec.model === 'lstm' ? (o.hidden ?? null) : null,
-    sampling: o.sampling ?? 'shuffle',
+    sampling: spec.method === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'),
     limit: o.limit ?? null,
     train: { bytes: train.bytes, crc32: train.crc32 },
     test: { bytes: test.bytes, crc32: test.crc32 },

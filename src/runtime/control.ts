@@ -33,8 +33,8 @@ export const enum WStat {
 
 export const enum Command {
   NONE = 0,
-  ASYNC_PASS = 1, // draw uniformly at random, lock-free updates
-  SERIAL_PASS = 2, // one worker, a seeded permutation per pass
+  ASYNC_PASS = 1, // positions of the shared pass order (or uniform draws), lock-free updates
+  SERIAL_PASS = 2, // one worker, the seeded pass order
   SYNC_PASS = 3, // gradients on the same w, barrier, combined update, barrier
   STOP = 9,
 }

@@ -1,5 +1,6 @@
-// Seeded PRNG (xoshiro128**, seeded through splitmix32): each worker draws its samples from its own
-// stream, so a run is reproducible up to the interleaving of threads (and bit-exact in serial mode).
+// Seeded PRNG (xoshiro128**, seeded through splitmix32). Every random choice of a run has its own
+// stream derived from (seed, purpose, pass): the pass order, each worker's uniform draws, SR cuts,
+// UNK draws; so a run is reproducible up to the interleaving of threads (bit-exact in serial mode).
 export class Rng {
   private a: number;
   private b: number;

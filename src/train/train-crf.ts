@@ -253,7 +253,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       template: templateText,
       templateSource: template.source,
       features: [...dict.features],
-      training: { mode: o.mode, threads: o.threads, passes, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
+      training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
     };
     const final = average && averaged > 0 ? new Float32Array(engine.memory.buffer, model.avgOffset, model.params).slice() : w.slice();
     return { tagger: new CrfTagger(header, final, dict), history, info };

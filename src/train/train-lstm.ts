@@ -153,7 +153,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     const header: LstmHeader = {
       format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels],
       vocabs: vocabs.map((v) => v.values),
-      training: { mode: o.mode, threads: o.threads, passes, optimizer, lr: lr0, decay, seed },
+      training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes, optimizer, lr: lr0, decay, seed },
     };
     return { tagger: new LstmTagger(header, w.slice()), history, info };
   } finally {
