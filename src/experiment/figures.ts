@@ -113,8 +113,10 @@ export function experimentFigureSpec(res: ExperimentResults): Spec {
         if (sp.sync !== null) values.push({ threads: sp.threads, speedup: sp.sync, method: 'sync', cores });
         values.push({ threads: sp.threads, speedup: sp.threads, method: 'linear (ideal)', cores });
       }
+      // the ideal line starts at the 1-thread baseline even when no 1-thread parallel run was made
+      if (!values.some((v) => v.threads === 1)) values.push({ threads: 1, speedup: 1, method: 'linear (ideal)', cores: 'within cores' });
       const color = { field: 'method', type: 'nominal', title: 'method', scale: { domain: ['AsynGrad', 'sync', 'linear (ideal)'], range: ['#1f77b4', '#ff7f0e', '#aaaaaa'] } };
-      const x = { field: 'threads', type: 'quantitative', title: 'threads', axis: { values: threads, format: 'd' }, scale: { domain: [Math.min(1, threads[0]), kmax] } };
+      const x = { field: 'threads', type: 'quantitative', title: 'threads', axis: { values: [...new Set([1, ...threads])], format: 'd' }, scale: { domain: [Math.min(1, threads[0]), kmax] } };
       const y = { field: 'speedup', type: 'quantitative', title: `speed-up over ${base} (×)`, scale: { zero: true } };
       const layers: Spec[] = [
         { mark: { type: 'line' }, encoding: { x, y, color, strokeDash: { condition: { test: "datum.method === 'linear (ideal)'", value: [4, 3] }, value: [1, 0] } } },
