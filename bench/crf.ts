@@ -1,4 +1,4 @@
-// `npm run bench -- crf [--data DIR] [--passes N] [--no-crfsuite | --crfsuite-only]`: one run timing, on CoNLL-2000
+// `npm run bench -- crf [--data DIR] [--passes N] [--reps R] [--no-crfsuite | --crfsuite-only]`: one run timing, on CoNLL-2000
 // with the standard template (standard CRF), asyngrad serial, async at 1 and 2 threads, sync at 2
 // threads, and CRFsuite 0.12 (L-BFGS, which its npm binding selects) on the same features. One JSON line each:
 //   {"system","algorithm","threads","seconds_per_pass","passes","seconds","f1", ...}
@@ -29,8 +29,11 @@ export async function benchCrf(args: string[]): Promise<void> {
   const runs: [Mode, number, boolean][] = args.includes('--crfsuite-only')
     ? []
     : [['serial', 1, false], ['async', 1, true], ['async', 2, true], ['sync', 2, true], ['async', 1, false], ['async', 2, false]];
-  const perPass = new Map<string, number>();
-  for (const [mode, threads, account] of runs) {
+  // Repeated, interleaved (every configuration once per round): this shared machine has slow
+  // periods lasting minutes, and interleaving spreads them over the configurations compared.
+  const reps = Number(flag(args, '--reps') ?? 3);
+  const perPass = new Map<string, number[]>();
+  for (let rep = 0; rep < reps; rep++) for (const [mode, threads, account] of runs) {
     let reached: number | null = null;
     const r = await trainCrf({
       task: 'chunking', model: 'crf', train, test, mode, threads, passes, seed: 1, account,
@@ -38,8 +41,10 @@ export async function benchCrf(args: string[]): Promise<void> {
     });
     const last = r.history.at(-1)!;
     const spp = median(r.history.map((h) => h.seconds));
-    perPass.set(`${mode}${threads}${account}`, spp);
+    const key = `${mode}${threads}${account}`;
+    perPass.set(key, [...(perPass.get(key) ?? []), spp]);
     emit({
+      rep,
       system: 'asyngrad',
       algorithm: mode === 'serial' ? 'sgd' : mode === 'async' ? 'asyngrad' : 'sync-sgd',
       threads,
@@ -54,8 +59,17 @@ export async function benchCrf(args: string[]): Promise<void> {
     });
   }
   if (runs.length) {
-    const ratio = (acc: boolean) => round(perPass.get(`async1${acc}`)! / perPass.get(`async2${acc}`)!, 3);
-    emit({ summary: 'asyngrad 2-thread pass speed-up over 1 thread', accounting_on: ratio(true), accounting_off: ratio(false) });
+    const med = (key: string) => median(perPass.get(key)!);
+    const ratio = (acc: boolean) => round(med(`async1${acc}`) / med(`async2${acc}`), 3);
+    const perRep = (acc: boolean) => perPass.get(`async1${acc}`)!.map((x, i) => round(x / perPass.get(`async2${acc}`)![i], 3));
+    emit({
+      summary: `median seconds per pass over ${reps} interleaved rounds, and the 2-thread speed-up over 1 thread`,
+      seconds_per_pass: Object.fromEntries([...perPass].map(([k, v]) => [k, round(median(v), 4)])),
+      speedup_accounting_on: ratio(true),
+      speedup_accounting_off: ratio(false),
+      speedup_per_round_accounting_on: perRep(true),
+      speedup_per_round_accounting_off: perRep(false),
+    });
   }
   if (!args.includes('--no-crfsuite')) await runCrfsuite(train, test);
 }
