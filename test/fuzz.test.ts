@@ -363,7 +363,7 @@ describe('fuzz: data readers', () => {
 // ---------------------------------------------------------------------------------------------
 // feature extraction
 
-const TEMPLATE_FILES = ['chunking', 'pos', 'seg'].map((n) => readFileSync(join(import.meta.dirname, '..', 'templates', `${n}.txt`), 'utf8'));
+const TEMPLATE_FILES = ['chunking', 'chunking-crfpp', 'pos', 'seg'].map((n) => readFileSync(join(import.meta.dirname, '..', 'templates', `${n}.txt`), 'utf8'));
 
 const macroArb = fc
   .tuple(fc.integer({ min: -3, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom('', ' '))

@@ -86,8 +86,12 @@ describe('parseTemplate', () => {
   });
 
   it('the shipped templates parse', () => {
-    const c = readTemplateFile(builtinTemplatePath('chunking'));
+    const c = readTemplateFile(builtinTemplatePath('chunking-crfpp'));
     expect([c.unigram.length, c.hasBigram, c.maxCol]).toEqual([19, true, 1]);
+    // the default chunking template: the classic 19 first, then word x POS and derived-column features
+    const r = readTemplateFile(builtinTemplatePath('chunking'));
+    expect([r.unigram.length, r.hasBigram, r.maxCol]).toEqual([30, true, 10]);
+    expect(r.unigram.slice(0, 19).map((u) => u.text)).toEqual(c.unigram.map((u) => u.text));
     const p = readTemplateFile(builtinTemplatePath('pos'));
     expect(p.hasBigram).toBe(true);
     expect(p.maxCol).toBe(12); // the 12 derived columns after the word
@@ -193,9 +197,9 @@ describe('extract', () => {
 });
 
 describe('real data', () => {
-  const chunking = readTemplateFile(builtinTemplatePath('chunking'));
+  const chunking = readTemplateFile(builtinTemplatePath('chunking-crfpp'));
 
-  it('CoNLL-2000 train with the chunking template', () => {
+  it('CoNLL-2000 train with the classic chunking template', () => {
     const train = readColumnFile('data/conll2000/train.txt');
     const t0 = performance.now();
     const dict = FeatureDictionary.build(train, chunking);

@@ -2,7 +2,8 @@
 // features. Both functions return new Sentence objects; the input is not modified.
 //
 // addPosColumns: for a sentence with n observation columns (column 0 = the word), these columns are
-// appended at index n + k (UD-EWT POS data has n = 1, so `lower` is column 1 ... `isCap` column 12):
+// appended at index n + k (UD-EWT POS data has n = 1, so `lower` is column 1 ... `isCap` column 12;
+// CoNLL-2000 chunking data has n = 2, word and POS, so `lower` is column 2 ... `isCap` column 13):
 //   k  name       value
 //   0  lower      the word lowercased
 //   1  suf1       last 1 character of `lower`

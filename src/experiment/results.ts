@@ -30,6 +30,8 @@ export interface Fingerprint {
   sr: number;
   seed: number;
   crf: string | null;
+  /** CRC-32 of the CRF's feature template (the task's bundled default) */
+  template: number | null;
   hidden: number | null;
   sampling: Sampling;
   limit: number | null;

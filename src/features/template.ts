@@ -145,8 +145,11 @@ export function readTemplateFile(path: string): Template {
   return parseTemplate(readFileSync(path, 'utf8'), path);
 }
 
+/** Templates shipped with the package: one default per task, and the classic CRF++ chunking template. */
+export type BuiltinTemplate = 'chunking' | 'chunking-crfpp' | 'pos' | 'seg';
+
 /** Path of a template shipped with the package (templates/<name>.txt). */
-export function builtinTemplatePath(name: 'chunking' | 'pos' | 'seg'): string {
+export function builtinTemplatePath(name: BuiltinTemplate): string {
   return packageFile('templates', `${name}.txt`);
 }
 

@@ -32,7 +32,7 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
     l2: 0.5,
     passes: 30,
     read: (p, labeled = true) => readColumnFile(p, { labeled }),
-    derive: (s) => s,
+    derive: (s) => addPosColumns(s),
   },
   pos: {
     name: 'pos',
