@@ -74,6 +74,12 @@ describe('asyngrad CLI', () => {
     const f = run('train', '--sampling', 'random', '--train', train, '--passes', '1');
     expect(f.code).toBe(2);
     expect(f.err).toMatch(/--sampling must be one of shuffle, uniform/);
+    const g = run('train', '--model', 'crf', '--batch', '4', '--train', train, '--passes', '1');
+    expect(g.code).toBe(2);
+    expect(g.err).toMatch(/--batch is for --model lstm/);
+    const h = run('train', '--model', 'lstm', '--mode', 'sync', '--batch', '4', '--train', train, '--passes', '1');
+    expect(h.code).toBe(2);
+    expect(h.err).toMatch(/--batch applies to --mode serial and async/);
   });
 
   it('--help lists the options with their defaults', () => {

@@ -57,6 +57,43 @@ describe('Bi-LSTM training', () => {
   });
 });
 
+describe('Bi-LSTM mini-batches (--batch)', () => {
+  // 3 sentences written twice: every word is seen at least twice, so none is replaced by UNK at
+  // random and the gradients depend on the weights alone.
+  const twice = join(dir, 'twice.txt');
+  const three = readFileSync(packageFile('data', 'conll2000', 'train.txt'), 'utf8').split(/\n\s*\n/).slice(0, 3).join('\n\n');
+  writeFileSync(twice, `${three}\n\n${three}\n`);
+  const small: TrainLstmOptions = { task: 'chunking', train: twice, mode: 'serial', threads: 1, passes: 1, hidden: 8, seed: 3, optimizer: 'sgd', lr: 0.05 };
+
+  it('serial --batch 6 takes one step on the sum of 6 gradients at the same weights, as sync(6) does', async () => {
+    const batched = await trainLstm({ ...small, batch: 6 });
+    const sync = await trainLstm({ ...small, mode: 'sync', threads: 6 });
+    const perSentence = await trainLstm(small);
+    const a = batched.tagger.weights, b = sync.tagger.weights, c = perSentence.tagger.weights;
+    let diff = 0, scale = 0, apart = 0;
+    for (let i = 0; i < a.length; i++) {
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(a[i]));
+      apart = Math.max(apart, Math.abs(a[i] - c[i]));
+    }
+    expect(diff).toBeLessThan(1e-6 * scale + 1e-7); // the same update, up to the order of the sums
+    expect(apart).toBeGreaterThan(1e-4); // and not what 6 per-sentence steps give
+    expect(batched.history[0].samples).toBe(6);
+  });
+
+  it('async(2) with Adam and --batch 4 learns and counts gradient errors per sentence', async () => {
+    const r = await trainLstm({ ...base, mode: 'async', threads: 2, batch: 4, lr: 0.01 });
+    expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0].loss);
+    expect(r.history.at(-1)!.test!.f1).toBeGreaterThan(50);
+    expect(r.history[0].samples).toBe(400);
+  });
+
+  it('refuses --batch where it does not apply', async () => {
+    await expect(trainLstm({ ...small, mode: 'sync', threads: 2, batch: 2 })).rejects.toThrow(/--batch applies to serial and async/);
+    await expect(trainLstm({ ...small, batch: 0 })).rejects.toThrow(/--batch must be an integer/);
+  });
+});
+
 describe('Bi-LSTM checkpoints', () => {
   it('a serial run resumed from a checkpoint matches the uninterrupted run bit for bit (Adam state included)', async () => {
     const opts = { ...base, passes: 3, hidden: 12 };

@@ -41,6 +41,13 @@ export interface EngineOptions {
   pool?: PoolOptions;
   /** use the gradient buffer + touched list even where the model has a fused SGD step */
   buffered?: boolean;
+  /**
+   * Mini-batch size for serial and async (default 1, the paper's per-sample updates): each worker
+   * sums the gradients of `batch` consecutive samples it claimed, all computed from the live w, and
+   * applies them as one update (one Adam step). Needs a model whose gradient can accumulate
+   * (the Bi-LSTM); sync mode's batch is its thread count.
+   */
+  batch?: number;
 }
 
 export interface WorkerPassStats {
@@ -87,9 +94,13 @@ export class Engine {
     }
     const sampling = options.sampling ?? 'shuffle';
     if (!SAMPLINGS.includes(sampling)) throw new Error(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${sampling}")`);
+    const batch = options.batch ?? 1;
+    if (!Number.isInteger(batch) || batch < 1 || batch > 65536) throw new Error(`--batch must be an integer from 1 to 65536 (got ${options.batch})`);
+    if (batch > 1 && mode === 'sync') throw new Error('--batch applies to serial and async modes (a sync round already sums one gradient per thread)');
     const module = compileKernels();
     const arena = new ArenaLayout(heapBase(module));
     const mplan = model.reserve(arena);
+    if (batch > 1 && !mplan.batchable) throw new Error(`--batch ${batch}: this model (${mplan.kind}) takes per-sample updates only; mini-batches are for --model lstm`);
     const stampsOffset = arena.reserve('gradient-error stamps', mplan.stampCount * 4);
     const orderOffset = mode === 'serial' || sampling === 'shuffle' ? arena.reserve('pass order', mplan.numSamples * 4) : -1;
     const o = options.optimizer ?? { kind: 'sgd' };
@@ -110,21 +121,21 @@ export class Engine {
       };
     } else optimizer = { kind: 'sgd' };
     // The fused SGD step writes straight into w: no gradient buffer or touched list to reserve.
-    const fused = mplan.fusedSgd === true && optimizer.kind === 'sgd' && mode !== 'sync' && !options.buffered;
+    const fused = mplan.fusedSgd === true && optimizer.kind === 'sgd' && mode !== 'sync' && !options.buffered && batch === 1;
     const slots: WorkerSlot[] = [];
     for (let i = 0; i < workers; i++) {
       slots.push({
         mOffset: privateMoments ? arena.reserve(`worker ${i} adam first moment`, mplan.params * 4) : -1,
         vOffset: privateMoments ? arena.reserve(`worker ${i} adam second moment`, mplan.params * 4) : -1,
         gOffset: fused ? -1 : arena.reserve(`worker ${i} gradient`, mplan.params * 4),
-        listOffset: fused ? -1 : arena.reserve(`worker ${i} touched list`, mplan.listCapacity * 12),
+        listOffset: fused ? -1 : arena.reserve(`worker ${i} touched list`, Math.min(mplan.listCapacity * batch, mplan.maxListCapacity ?? Infinity) * 12),
         scratchOffset: arena.reserve(`worker ${i} scratch`, mplan.scratchBytes),
       });
     }
     const memory = arena.createMemory();
     const kernels = instantiate(module, memory);
     model.fill(memory, mplan, kernels);
-    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused, orderOffset };
+    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused, orderOffset, batch };
     const ctl = new Int32Array(memory.buffer, 0, 4096);
     ctl[Ctl.WORKERS] = workers;
     ctl[Ctl.ACCOUNT] = (options.account ?? mode !== 'serial') ? 1 : 0;

@@ -80,6 +80,15 @@ export function runClaimedPass(c: WorkerContext): void {
   const n = ctl[Ctl.NSAMPLES];
   const order = c.order;
   const fused = !c.plan.buffered;
+  const batch = c.plan.batch;
+  // a mini-batch in progress: its samples' losses and read overlaps, recorded once it is applied
+  const losses: number[] = [], reads: number[] = [];
+  const flush = () => {
+    const writeErr = applyOwn(c, grad.listCount(), lr, account);
+    for (let j = 0; j < losses.length; j++) record(c, losses[j], reads[j], writeErr);
+    losses.length = 0;
+    reads.length = 0;
+  };
   for (;;) {
     const first = Atomics.add(ctl, Ctl.CLAIM, CLAIM_CHUNK);
     if (first >= total || ctl[Ctl.ABORT] !== 0) break;
@@ -91,12 +100,13 @@ export function runClaimedPass(c: WorkerContext): void {
         record(c, loss, account !== 0 && grad.readOverlap() ? 1 : 0, account !== 0 && grad.writeOverlap!() ? 1 : 0);
         continue;
       }
-      const loss = grad.grad(s, account !== 0);
-      const readErr = account !== 0 && grad.readOverlap() ? 1 : 0;
-      const writeErr = applyOwn(c, grad.listCount(), lr, account);
-      record(c, loss, readErr, writeErr);
+      losses.push(grad.grad(s, account !== 0, losses.length > 0));
+      reads.push(account !== 0 && grad.readOverlap() ? 1 : 0);
+      if (losses.length === batch) flush();
     }
   }
+  // the pass's last, partial mini-batch (an aborted pass applies what it computed, as per-sample updates do)
+  if (losses.length > 0) flush();
 }
 
 /**

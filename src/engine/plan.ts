@@ -18,10 +18,14 @@ export interface ModelPlan {
   stampCount: number;
   /** the most touched-list entries one gradient can write */
   listCapacity: number;
+  /** the most entries a mini-batch's list can hold however large the batch (blocks are listed once) */
+  maxListCapacity?: number;
   /** per-worker model scratch, bytes */
   scratchBytes: number;
   /** the worker-side gradient has a fused SGD step (then serial/async SGD need no gradient buffer) */
   fusedSgd?: boolean;
+  /** grad(s, account, append = true) adds to the buffer and list (mini-batches, see EngineOptions.batch) */
+  batchable?: boolean;
   /** model-specific offsets and sizes */
   data: Record<string, number>;
 }
@@ -47,4 +51,6 @@ export interface RunPlan {
   orderOffset: number;
   /** gradients go through the buffer and touched list (false: the model's fused SGD step is used) */
   buffered: boolean;
+  /** samples whose gradients are summed into one update (1: per-sample updates) */
+  batch: number;
 }

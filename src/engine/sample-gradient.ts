@@ -4,9 +4,13 @@ import type { Kernels } from '../runtime/wasm.js';
 import type { ModelPlan, WorkerSlot } from './plan.js';
 
 export interface SampleGradient {
-  /** Gradient of sample s into slot.g with its touched list; returns the sample's loss. */
-  grad(s: number, account: boolean): number;
-  /** entries written to the touched list by the last grad() */
+  /**
+   * Gradient of sample s into slot.g with its touched list; returns the sample's loss. append (models
+   * with plan.batchable only): add to the gradient and list the previous grad() calls left since the
+   * last update, each block listed once (a mini-batch).
+   */
+  grad(s: number, account: boolean, append?: boolean): number;
+  /** entries in the touched list (of the whole mini-batch when appending) */
   listCount(): number;
   /** whether the last grad()'s (or step()'s) read of w overlapped another worker's write (when accounting) */
   readOverlap(): boolean;

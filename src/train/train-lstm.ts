@@ -27,6 +27,11 @@ export interface TrainLstmOptions {
   /** hidden size per direction (default: per task, 280 chunking / 170 POS / 220 segmentation) */
   hidden?: number;
   optimizer?: 'adam' | 'sgd';
+  /**
+   * sentences per update (default 1, the paper's per-sentence updates): each worker sums the
+   * gradients of this many sentences and takes one optimizer step (serial and async modes)
+   */
+  batch?: number;
   lr?: number;
   decay?: number;
   account?: boolean;
@@ -82,7 +87,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   };
   o.onReady?.(info);
   const engine = await Engine.create(model, {
-    mode: o.mode, threads: o.threads, seed, account: o.account, sampling: o.sampling,
+    mode: o.mode, threads: o.threads, seed, account: o.account, sampling: o.sampling, batch: o.batch,
     optimizer: optimizer === 'adam' ? { kind: 'adam', beta1: 0.95, beta2: 0.95, eps: 1e-4 } : { kind: 'sgd' },
   });
   const history: PassReport[] = [];
@@ -94,6 +99,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     const fingerprint = {
       task: o.task, model: 'lstm', H: shape.H, vocabHash: hashStrings(vocabs.flatMap((v) => v.values)), labelsHash: hashStrings(labels.labels),
       tokens: trainData.labels.length, mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, optimizer, lr0, decay,
+      batch: o.batch ?? 1,
     };
     if (o.resume && o.checkpoint) {
       const ck = readCheckpoint(o.checkpoint, fingerprint, state().map((v) => v.length));
@@ -153,7 +159,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     const header: LstmHeader = {
       format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels],
       vocabs: vocabs.map((v) => v.values),
-      training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes, optimizer, lr: lr0, decay, seed },
+      training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes, optimizer, batch: o.batch ?? 1, lr: lr0, decay, seed },
     };
     return { tagger: new LstmTagger(header, w.slice()), history, info };
   } finally {

@@ -1,5 +1,6 @@
 // Worker side of the Bi-LSTM: one sentence's gradient into the worker's buffer, with a touched list
-// of the three dense blocks (forward LSTM, backward LSTM, softmax) and each embedding row used once.
+// of the three dense blocks (forward LSTM, backward LSTM, softmax) and each embedding row used once
+// (once per mini-batch when appending: every kernel here adds into the buffer).
 // Rare training words (seen once) are replaced by UNK with probability 1/2 each time their sentence
 // is drawn, so that the UNK row learns what an unseen word looks like.
 import type { SampleGradientFactory } from '../../engine/sample-gradient.js';
@@ -48,11 +49,14 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
   let rng = new Rng(d.seed, 0xdead);
   let rngPass = -1;
   const ctl = new Int32Array(memory.buffer, 0, 64);
-  let count = 3, overlap = false, sampleNo = 0;
+  let count = 3, overlap = false, batchNo = 0;
   marker.fill(-1);
   return {
-    grad(s, account) {
-      sampleNo++;
+    grad(s, account, append = false) {
+      if (!append) {
+        batchNo++;
+        count = 3;
+      }
       if (ctl[Ctl.PASS] !== rngPass) {
         rngPass = ctl[Ctl.PASS];
         rng = new Rng(d.seed, 0xdead + (slot.scratchOffset % 1000003) + 1000003 * rngPass);
@@ -80,16 +84,15 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
         const after = k.stamp_hash(stampsOffset, 0, 3);
         overlap = (before & 1) !== 0 || before !== after;
       }
-      // embedding rows: add dX into the gradient buffer, list each row once
-      count = 3;
+      // embedding rows: add dX into the gradient buffer, list each row once (per mini-batch)
       for (let f = 0; f < nf; f++) {
         const ids = idsBuf + f * d.maxLen * 4;
         k.scatter_add_rows(g + L.embOff[f] * 4, L.dims[f], ids, T, dX, I, colOf(L, f));
         for (let t = 0; t < T; t++) {
           const id = i32[ids / 4 + t];
           const row = L.rowBase[f] + id;
-          if (marker[row] === sampleNo) continue;
-          marker[row] = sampleNo;
+          if (marker[row] === batchNo) continue;
+          marker[row] = batchNo;
           i32.set([L.embOff[f] + id * L.dims[f], L.dims[f], 3 + row], list + count * 3);
           count++;
         }

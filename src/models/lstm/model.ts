@@ -113,6 +113,8 @@ export class LstmModel implements TrainableModel {
       numSamples: this.numSentences,
       stampCount: 3 + rows,
       listCapacity: 3 + L.dims.length * this.maxLen,
+      maxListCapacity: 3 + rows,
+      batchable: true,
       // scratch: the sentence buffers, then a per-row marker (dedupes embedding rows in the list)
       scratchBytes: scratch.bytes + pad(rows * 4),
       data,
