@@ -81,6 +81,30 @@ describe('Bi-LSTM mini-batches (--batch)', () => {
     expect(batched.history[0].samples).toBe(6);
   });
 
+  it('with Adam, serial --batch 3 --embeddings dense equals sync(3) (dense Adam steps on summed gradients)', async () => {
+    // 2 passes of 2 rounds: both take the same 3 positions of each pass's shared order per step
+    const adam: TrainLstmOptions = { ...small, optimizer: 'adam', lr: 0.01, passes: 2 };
+    const batched = await trainLstm({ ...adam, batch: 3, embeddings: 'dense' });
+    const sync = await trainLstm({ ...adam, mode: 'sync', threads: 3 });
+    const sparse = await trainLstm({ ...adam, batch: 3 });
+    const a = batched.tagger.weights, b = sync.tagger.weights, c = sparse.tagger.weights;
+    let diff = 0, apart = 0;
+    for (let i = 0; i < a.length; i++) {
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+      apart = Math.max(apart, Math.abs(a[i] - c[i]));
+    }
+    // one Adam step moves each weight by about lr; sums in another order change it by far less
+    expect(diff).toBeLessThan(1e-6);
+    // sparse updates leave a row its batch did not use where it is; dense ones move it by its momentum
+    expect(apart).toBeGreaterThan(1e-4);
+  });
+
+  it('--embeddings dense with SGD changes nothing (unused rows have a zero gradient)', async () => {
+    const sparse = await trainLstm({ ...small, passes: 2 });
+    const dense = await trainLstm({ ...small, passes: 2, embeddings: 'dense' });
+    expect(Buffer.from(dense.tagger.weights.buffer).equals(Buffer.from(sparse.tagger.weights.buffer))).toBe(true);
+  });
+
   it('async(2) with Adam and --batch 4 learns and counts gradient errors per sentence', async () => {
     const r = await trainLstm({ ...base, mode: 'async', threads: 2, batch: 4, lr: 0.01 });
     expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0].loss);

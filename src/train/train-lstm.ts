@@ -32,6 +32,11 @@ export interface TrainLstmOptions {
    * gradients of this many sentences and takes one optimizer step (serial and async modes)
    */
   batch?: number;
+  /**
+   * how serial/async updates treat the embedding tables: 'sparse' (default, only the rows the
+   * sentences used) or 'dense' (every row every update, as PyTorch's Adam over a dense nn.Embedding)
+   */
+  embeddings?: 'sparse' | 'dense';
   lr?: number;
   decay?: number;
   account?: boolean;
@@ -79,7 +84,9 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     return { sents, data: encode(sents, shape, vocabs, (t) => labels.id(t)) };
   };
   const test = load(o.test), dev = load(o.dev);
-  const model = new LstmModel(shape, vocabs.map((v) => v.size), labels.size, trainData, seed, [test?.data, dev?.data].filter((d): d is LstmData => !!d));
+  const embeddings = o.embeddings ?? 'sparse';
+  if (embeddings !== 'sparse' && embeddings !== 'dense') throw new Error(`--embeddings must be sparse or dense (got "${embeddings}")`);
+  const model = new LstmModel(shape, vocabs.map((v) => v.size), labels.size, trainData, seed, [test?.data, dev?.data].filter((d): d is LstmData => !!d), embeddings);
   const info: DataInfo = {
     sentences: trainSents.length, tokens: trainData.labels.length, labels: labels.size,
     features: vocabs.reduce((a, v) => a + v.size, 0), edgeFeatures: 0, params: model.layout.params,
@@ -100,6 +107,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       task: o.task, model: 'lstm', H: shape.H, vocabHash: hashStrings(vocabs.flatMap((v) => v.values)), labelsHash: hashStrings(labels.labels),
       tokens: trainData.labels.length, mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, optimizer, lr0, decay,
       batch: o.batch ?? 1,
+      embeddings,
     };
     if (o.resume && o.checkpoint) {
       const ck = readCheckpoint(o.checkpoint, fingerprint, state().map((v) => v.length));
@@ -159,7 +167,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     const header: LstmHeader = {
       format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels],
       vocabs: vocabs.map((v) => v.values),
-      training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes, optimizer, batch: o.batch ?? 1, lr: lr0, decay, seed },
+      training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed },
     };
     return { tagger: new LstmTagger(header, w.slice()), history, info };
   } finally {

@@ -50,6 +50,7 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
   let rngPass = -1;
   const ctl = new Int32Array(memory.buffer, 0, 64);
   let count = 3, overlap = false, batchNo = 0;
+  const dense = d.denseEmbeddings === 1;
   marker.fill(-1);
   return {
     grad(s, account, append = false) {
@@ -84,10 +85,16 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
         const after = k.stamp_hash(stampsOffset, 0, 3);
         overlap = (before & 1) !== 0 || before !== after;
       }
-      // embedding rows: add dX into the gradient buffer, list each row once (per mini-batch)
+      // embedding rows: add dX into the gradient buffer, list each row once (per mini-batch), or
+      // with dense embedding updates list every field's whole table once (no write stamp: a table
+      // write is not a row write; the three dense blocks still count write overlaps)
       for (let f = 0; f < nf; f++) {
         const ids = idsBuf + f * d.maxLen * 4;
         k.scatter_add_rows(g + L.embOff[f] * 4, L.dims[f], ids, T, dX, I, colOf(L, f));
+        if (dense) {
+          if (count < 3 + nf) i32.set([L.embOff[f], L.vocab[f] * L.dims[f], -1], list + count++ * 3);
+          continue;
+        }
         for (let t = 0; t < T; t++) {
           const id = i32[ids / 4 + t];
           const row = L.rowBase[f] + id;

@@ -74,7 +74,12 @@ export class LstmModel implements TrainableModel {
   evalOffset = -1;
   evalMaxLen = 1;
 
-  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = []) {
+  /**
+   * embeddings 'sparse' (default): an update touches only the embedding rows its sentences used.
+   * 'dense': every row, every update (Adam's moments then keep moving rows a sentence did not use,
+   * as PyTorch's Adam does over a dense nn.Embedding; the sync engine always updates densely).
+   */
+  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = [], readonly embeddings: 'sparse' | 'dense' = 'sparse') {
     this.layout = lstmLayout(shape, vocabSizes, C);
     this.maxLen = maxLen(train);
     for (const d of evalSets) this.evalMaxLen = Math.max(this.evalMaxLen, maxLen(d));
@@ -98,6 +103,7 @@ export class LstmModel implements TrainableModel {
       rows,
       maxLen: this.maxLen,
       seed: this.seed,
+      denseEmbeddings: this.embeddings === 'dense' ? 1 : 0,
     };
     L.dims.forEach((d, i) => {
       data[`dim${i}`] = d;
