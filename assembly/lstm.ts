@@ -16,27 +16,22 @@
 //   token t at cache + 4*6H*t:  [0,4H) activated gates i,f,o,g   [4H,5H) c_t   [5H,6H) h_t
 // lstm_backward leaves the cache unchanged (it can run twice on one forward).
 //
-// Backward scratch (lstm_backward only), K = BWD_K = 8 (LSTM_BWD_BATCH in the reference file),
-// P(n) = n rounded up to a multiple of 4, lstmScratchBytes(I, H) =
-// 4 * (K*4H + K*P(I+H) + 4H + P(I+H) + 2*P(H)) bytes, in this order (floats):
-//   dzT  4H x K      dz of the batch's steps, transposed (row r = dz_t[r] of each buffered step)
-//   XH   K x P(I+H)  [x_t; h_prev] of the batch's steps (h part 0 at the first step)
-//   dz   4H          dL/dz_t of the current step
-//   dxh  P(I+H)      W^T dz_t = [dL/dx_t; dL/dh_prev]; its last H floats carry to the next step
-//   dh   P(H)        dL/dh_t
-//   dc   P(H)        dL/dc_t (carried)
+// Backward scratch (lstm_backward only), P(n) = n rounded up to a multiple of 4,
+// lstmScratchBytes(H, T) = 4 * (T*4H + 3*P(H)) bytes, in this order (floats):
+//   dZ   T x 4H  dL/dz_t of every step (row t)
+//   rec  P(H)    W_h^T dz of the later step (the recurrent part of dL/dh_t)
+//   dh   P(H)    dL/dh_t
+//   dc   P(H)    dL/dc_t (carried)
 //
-// How the work is organised (all in SIMD, f32x4):
-//   forward:  the input part b + W_x x_t for every token first, 16 rows of W at a time (a block stays
-//             in L1 across the T tokens), then per step one gemv of W_h h_prev and the cell update.
-//   backward: per step the cell backward, db += dz, one gemvT [dx_t; dh_prev] += W^T dz_t; the weight
-//             gradient dW += sum_t dz_t [x_t; h_prev]^T is applied every K steps as a gemvT per row of
-//             dW (rows of XH weighted by dzT[r]): a row of dW is loaded and stored once per 4 steps
-//             instead of once per step (the per-step ger is bound by those stores).
+// How the work is organised (all in SIMD, f32x4): only the recurrence runs step by step (one gemv of
+// W_h h_prev forward, one gemvT of W_h^T dz_t backward, 4H x H each). Everything else is a
+// register-blocked matrix product over all T steps (assembly/gemm.ts), which reuses each loaded
+// weight for several tokens: forward the input part b + W_x x_t of every token (gemm_nt); backward,
+// after the recurrence, dW_x, dW_h (gemm_tn) and dX (gemm_nn).
 //   lstm_gemv / lstm_gemvT: linalg's gemv / gemvT with the column loop unrolled through the memarg
 //             immediate offsets (gemv x2: x4 makes TurboFan spill; gemvT x4).
-// Measured on the 2-core EPYC, T = 24, I = H = 280 (both directions, forward + backward), against
-// the plain per-step gemv + ger + gemvT with linalg's kernels: backward ~1.3-1.5x faster, forward the same.
+// Measured on the 2-core EPYC, I = H = 280: the products run at 27-38 GFLOP/s against 16-20 for the
+// per-token gemv / gemvT they replace (bench: npm run bench -- kernels).
 //
 // Output layer over D = 2H: V (C x D) then bV (C), softmaxParamCount(C, D) = C*D + C floats.
 //
@@ -46,6 +41,7 @@
 // is already exactly 0/1 or +-1 up to < 1e-13), so nothing overflows.
 import { axpy, dot, gemv, gemvT, ger } from './linalg';
 import { expCore4, hsum4, pad4 } from './vmath';
+import { gemm_nn, gemm_nt, gemm_tn, hsum4x4 } from './gemm';
 
 const FTZ: f32 = 1e-25;
 
@@ -119,25 +115,30 @@ export function lstm_gemv(m: i32, n: i32, A: usize, lda: i32, x: usize, y: usize
     const r1 = r0 + rs;
     const r2 = r1 + rs;
     const r3 = r2 + rs;
-    let a0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0);
-    let a2 = f32x4.splat(0);
-    let a3 = f32x4.splat(0);
+    // two accumulators per row (even and odd 4-column chunks): 8 independent add chains
+    let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0), b1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0), b2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0), b3 = f32x4.splat(0);
     let j = 0;
     for (; j + 8 <= n; j += 8) {
       const o = f4(j);
       const p0 = r0 + o, p1 = r1 + o, p2 = r2 + o, p3 = r3 + o, px = x + o;
-      let xv = v128.load(px);
+      const xv = v128.load(px);
+      const xw = v128.load(px, 16);
       a0 = f32x4.add(a0, f32x4.mul(v128.load(p0), xv));
+      b0 = f32x4.add(b0, f32x4.mul(v128.load(p0, 16), xw));
       a1 = f32x4.add(a1, f32x4.mul(v128.load(p1), xv));
+      b1 = f32x4.add(b1, f32x4.mul(v128.load(p1, 16), xw));
       a2 = f32x4.add(a2, f32x4.mul(v128.load(p2), xv));
+      b2 = f32x4.add(b2, f32x4.mul(v128.load(p2, 16), xw));
       a3 = f32x4.add(a3, f32x4.mul(v128.load(p3), xv));
-      xv = v128.load(px, 16);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(p0, 16), xv));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(p1, 16), xv));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(p2, 16), xv));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(p3, 16), xv));
+      b3 = f32x4.add(b3, f32x4.mul(v128.load(p3, 16), xw));
     }
+    a0 = f32x4.add(a0, b0);
+    a1 = f32x4.add(a1, b1);
+    a2 = f32x4.add(a2, b2);
+    a3 = f32x4.add(a3, b3);
     for (; j + 4 <= n; j += 4) {
       const o = f4(j);
       const xv = v128.load(x + o);
@@ -146,20 +147,14 @@ export function lstm_gemv(m: i32, n: i32, A: usize, lda: i32, x: usize, y: usize
       a2 = f32x4.add(a2, f32x4.mul(v128.load(r2 + o), xv));
       a3 = f32x4.add(a3, f32x4.mul(v128.load(r3 + o), xv));
     }
-    let s0 = hsum4(a0), s1 = hsum4(a1), s2 = hsum4(a2), s3 = hsum4(a3);
+    const yo = y + f4(i);
+    let sv = f32x4.add(v128.load(yo), hsum4x4(a0, a1, a2, a3));
     for (; j < n; j++) {
       const o = f4(j);
       const xj = load<f32>(x + o);
-      s0 += load<f32>(r0 + o) * xj;
-      s1 += load<f32>(r1 + o) * xj;
-      s2 += load<f32>(r2 + o) * xj;
-      s3 += load<f32>(r3 + o) * xj;
+      sv = f32x4.add(sv, f32x4.mul(f32x4.splat(xj), f32x4(load<f32>(r0 + o), load<f32>(r1 + o), load<f32>(r2 + o), load<f32>(r3 + o))));
     }
-    const yo = y + f4(i);
-    store<f32>(yo, load<f32>(yo) + s0);
-    store<f32>(yo + 4, load<f32>(yo + 4) + s1);
-    store<f32>(yo + 8, load<f32>(yo + 8) + s2);
-    store<f32>(yo + 12, load<f32>(yo + 12) + s3);
+    v128.store(yo, sv);
   }
   for (; i < m; i++) {
     const yo = y + f4(i);
@@ -263,14 +258,9 @@ export function lstm_gemvT(m: i32, n: i32, A: usize, lda: i32, x: usize, y: usiz
   store<f32>(hout + o, f32x4.extract_lane(hv, 0));
 }
 
-// Row-block sizes and the backward batch (tuned on a 2-core EPYC, I = H = 280; see the header).
-const FWD_RB: i32 = 16;
-const BWD_K: i32 = 8;
-
 // Runs one direction over T tokens: fills the cache (layout above) and writes h_t to
 // hout + 4*t*houtStride (H floats). Token t's input is at X + 4*t*xstride (I floats).
-// z_t = (b + W_x x_t) + W_h h_prev: the input part for all tokens first, 16 rows of W at a time
-// (each block stays in L1 across the T tokens, so W_x is read from memory once per call), then the
+// z_t = (b + W_x x_t) + W_h h_prev: the input part for all tokens first (one gemm_nt), then the
 // recurrence, one gemv of W_h per step.
 export function lstm_forward(W: usize, I: i32, H: i32, T: i32, X: usize, xstride: i32, reverse: i32, cache: usize, hout: usize, houtStride: i32): void {
   const G = 4 * H;
@@ -278,13 +268,8 @@ export function lstm_forward(W: usize, I: i32, H: i32, T: i32, X: usize, xstride
   const b = W + f4(G * lda);
   const H4 = f4(H);
   const slotBytes = f4(6 * H);
-  const xs = f4(xstride);
   for (let t = 0; t < T; t++) vcopy(G, b, cache + <usize>t * slotBytes);
-  for (let r = 0; r < G; r += FWD_RB) {
-    const rb = min(FWD_RB, G - r);
-    const Ar = W + f4(r) * <usize>lda;
-    for (let t = 0; t < T; t++) lstm_gemv(rb, I, Ar, lda, X + <usize>t * xs, cache + <usize>t * slotBytes + f4(r));
-  }
+  gemm_nt(T, G, I, X, xstride, W, lda, cache, 6 * H);
   const Wh = W + f4(I);
   let prev: usize = 0;
   for (let s = 0; s < T; s++) {
@@ -311,29 +296,22 @@ export function lstm_forward(W: usize, I: i32, H: i32, T: i32, X: usize, xstride
 // Back-propagation through time for one direction, after lstm_forward filled `cache` with the same
 // W, X, reverse. dL/dh_t (from the output layer) is read at dh + 4*t*dhStride (H floats).
 // ACCUMULATES dW (+ db after it, same layout as W) and, unless dX == 0, dL/dx_t into
-// dX + 4*t*dxStride (I floats). scratch: lstmScratchBytes(I, H) bytes (layout above).
-// Per step: [dx_t; dh_prev] = W^T dz_t (one gemvT). The weight gradient dW += sum_t dz_t [x_t; h_prev]^T
-// is summed over batches of BWD_K steps: row r of dW gets lstm_gemvT(k, I+H, XH, dzT[r]) where XH holds
-// the batch's [x_t; h_prev] rows and dzT[r] the batch's dz_t[r]; each row of dW is then loaded and
-// stored once per 4 steps instead of once per step (the per-step ger is store-bound).
+// dX + 4*t*dxStride (I floats). scratch: lstmScratchBytes(H, T) bytes (layout above).
+// The recurrence needs only dh_prev = W_h^T dz_t (one gemvT of 4H x H per step); every dz_t is kept,
+// and the rest is done after it as three matrix products over all steps:
+//   dW_x += dZ^T X,  dW_h += dZ^T [h_prev rows],  dX += dZ W_x,  db += sum_t dz_t.
 export function lstm_backward(W: usize, I: i32, H: i32, T: i32, X: usize, xstride: i32, reverse: i32, cache: usize, dh: usize, dhStride: i32, dW: usize, dX: usize, dxStride: i32, scratch: usize): void {
   const G = 4 * H;
-  const IH = I + H;
-  const lda = IH;
+  const lda = I + H;
   const db = dW + f4(G * lda);
   const H4 = f4(H);
   const slotBytes = f4(6 * H);
-  const xhBytes = f4(pad4(IH));
-  const dzT = scratch;
-  const xhK = dzT + <usize>BWD_K * f4(G);
-  const dz = xhK + <usize>BWD_K * xhBytes;
-  const dxh = dz + f4(G);
-  const dhv = dxh + xhBytes;
+  const dZ = scratch;
+  const rec = dZ + <usize>T * f4(G);
+  const dhv = rec + f4(pad4(H));
   const dc = dhv + f4(pad4(H));
-  const rec = dxh + f4(I);
   const Wh = W + f4(I);
   vzero(H, dc);
-  let kk = 0;
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
     const hasPrev = s > 0;
@@ -341,10 +319,9 @@ export function lstm_backward(W: usize, I: i32, H: i32, T: i32, X: usize, xstrid
     const slot = cache + <usize>t * slotBytes;
     const gates = slot;
     const c = slot + 4 * H4;
-    const pslot = cache + <usize>tp * slotBytes;
-    const cprev = pslot + 4 * H4;
-    const hprev = pslot + 5 * H4;
+    const cprev = cache + <usize>tp * slotBytes + 4 * H4;
     const dho = dh + f4(t) * <usize>dhStride;
+    const dz = dZ + <usize>t * f4(G);
     // dh = dL/dh_t from the output + the recurrent part from the later step
     if (s < T - 1) {
       let j = 0;
@@ -395,37 +372,24 @@ export function lstm_backward(W: usize, I: i32, H: i32, T: i32, X: usize, xstrid
       store<f32>(dz + 3 * H4 + o, ftz1(dcv * iv * (1 - gv * gv)));
       store<f32>(dc + o, ftz1(dcv * fv));
     }
-    axpy(G, 1, dz, db);
-    // batch slot kk: dz_t as column kk of dzT (G x BWD_K), [x_t; h_prev] as row kk of XH
-    const col = dzT + f4(kk);
-    const kb = f4(BWD_K);
-    for (let r = 0; r < G; r++) store<f32>(col + <usize>r * kb, load<f32>(dz + f4(r)));
-    const xh = xhK + <usize>kk * xhBytes;
-    vcopy(I, X + f4(t) * <usize>xstride, xh);
-    if (hasPrev) vcopy(H, hprev, xh + f4(I));
-    else vzero(H, xh + f4(I));
-    // [dx_t; dh_prev] = W^T dz_t
-    if (dX != 0) {
-      const n = hasPrev ? IH : I;
-      vzero(n, dxh);
-      lstm_gemvT(G, n, W, lda, dz, dxh);
-      axpy(I, 1, dxh, dX + f4(t) * <usize>dxStride);
-    } else if (hasPrev) {
+    // dh_prev = W_h^T dz_t, carried to the next step
+    if (hasPrev) {
       vzero(H, rec);
       lstm_gemvT(G, H, Wh, lda, dz, rec);
-    }
-    if (hasPrev) {
       let k = 0;
       for (; k + 4 <= H; k += 4) v128.store(rec + f4(k), ftz4(v128.load(rec + f4(k))));
       for (; k < H; k++) store<f32>(rec + f4(k), ftz1(load<f32>(rec + f4(k))));
     }
-    kk++;
-    if (kk == BWD_K || s == 0) {
-      const ldx = pad4(IH);
-      for (let r = 0; r < G; r++) lstm_gemvT(kk, IH, xhK, ldx, dzT + <usize>r * kb, dW + f4(r) * <usize>lda);
-      kk = 0;
-    }
   }
+  for (let t = 0; t < T; t++) axpy(G, 1, dZ + <usize>t * f4(G), db);
+  gemm_tn(G, I, T, dZ, G, X, xstride, dW, lda);
+  if (T > 1) {
+    // step t's h_prev is h_{t-1} (forward) or h_{t+1} (reverse): pair dZ rows with cache rows one apart
+    const zRow0 = reverse ? 0 : 1;
+    const hRow0 = reverse ? 1 : 0;
+    gemm_tn(G, H, T - 1, dZ + <usize>zRow0 * f4(G), G, cache + <usize>hRow0 * slotBytes + 5 * H4, 6 * H, dW + f4(I), lda);
+  }
+  if (dX != 0) gemm_nn(T, I, G, dZ, G, W, lda, dX, dxStride);
 }
 
 @inline function ftz1(v: f32): f32 {

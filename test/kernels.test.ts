@@ -86,6 +86,31 @@ describe('matrix kernels match the TS reference', () => {
   }
 });
 
+describe('register-blocked gemm kernels match the TS reference', () => {
+  // every tile and tail: M around the 2- and 4-row tiles, N around the 4- and 8-column tiles and
+  // strips, K around the 4-float chunks (and 0); strides wider than the rows
+  const cases: [number, number, number][] = [[1, 1, 1], [2, 4, 4], [3, 5, 7], [4, 8, 8], [5, 9, 0], [6, 13, 3], [7, 12, 5], [9, 17, 33], [24, 70, 45], [13, 31, 16]];
+  for (const [M, N, K] of cases) {
+    it(`gemm_nt / gemm_nn / gemm_tn M=${M} N=${N} K=${K}`, () => {
+      const lda = K + 3, ldb = K + 1, ldc = N + 5;
+      const C0 = randArray(M * ldc);
+      const check = (name: string, A: Float32Array, la: number, B: Float32Array, lb: number, twin: typeof ref.gemmNT) => {
+        const pC = put(C0);
+        t.f32.fill(12345, pC / 4 + C0.length, pC / 4 + C0.length + 4); // guard after C
+        t.k[name](M, N, K, put(A), la, put(B), lb, pC, ldc);
+        const want = C0.slice();
+        twin(M, N, K, A, 0, la, B, 0, lb, want, 0, ldc);
+        // the whole of C, so the padding columns between N and ldc must be untouched too
+        close(get(pC, C0.length), want, 1e-5);
+        expect(Array.from(get(pC + C0.length * 4, 4))).toEqual([12345, 12345, 12345, 12345]);
+      };
+      check('gemm_nt', randArray(M * lda), lda, randArray(N * ldb), ldb, ref.gemmNT);
+      check('gemm_nn', randArray(M * (K + 2)), K + 2, randArray(Math.max(K, 1) * (N + 3)), N + 3, ref.gemmNN);
+      check('gemm_tn', randArray(Math.max(K, 1) * (M + 2)), M + 2, randArray(Math.max(K, 1) * (N + 3)), N + 3, ref.gemmTN);
+    });
+  }
+});
+
 describe('update kernels match the TS reference', () => {
   const P = 203;
   const list: upd.Block[] = [[0, 5, 0], [17, 33, 1], [100, 103, 2], [17, 33, 1]]; // a duplicate block

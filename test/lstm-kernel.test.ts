@@ -150,8 +150,8 @@ describe('lstm_backward matches the reference', () => {
           const dh = rand(T * dhStride);
           const dW0 = rand(c.W.length), dX0 = rand(T * dxStride);
           const pdW = put(dW0), pdX = put(dX0), pdh = put(dh);
-          const pScratch = t.alloc(lstmScratchBytes(I, H) + 16);
-          t.f32.fill(12345, (pScratch + lstmScratchBytes(I, H)) / 4, (pScratch + lstmScratchBytes(I, H)) / 4 + 4);
+          const pScratch = t.alloc(lstmScratchBytes(H, T) + 16);
+          t.f32.fill(12345, (pScratch + lstmScratchBytes(H, T)) / 4, (pScratch + lstmScratchBytes(H, T)) / 4 + 4);
           const off = reverse ? H : 0; // read the half of a T x (2H+1) dh buffer
           t.k.lstm_backward(pW, I, H, T, pX, c.xstride, reverse ? 1 : 0, pCache, pdh + off * 4, dhStride, pdW, pdX, dxStride, pScratch);
           const dW = Float64Array.from(dW0), dX = Float64Array.from(dX0);
@@ -160,7 +160,7 @@ describe('lstm_backward matches the reference', () => {
           close(get(pdX, dX.length), dX, 1e-4, 'dX');
           guardIntact(pdW, dW.length);
           guardIntact(pdX, dX.length);
-          guardIntact(pScratch, lstmScratchBytes(I, H) / 4);
+          guardIntact(pScratch, lstmScratchBytes(H, T) / 4);
           // dX = 0 skips the input gradient and leaves dW the same
           const pdW2 = put(dW0);
           t.k.lstm_backward(pW, I, H, T, pX, c.xstride, reverse ? 1 : 0, pCache, pdh + off * 4, dhStride, pdW2, 0, dxStride, pScratch);
@@ -178,7 +178,7 @@ describe('lstm_backward matches the reference', () => {
     const cache0 = get(pCache, lstmCacheFloats(H, T));
     const pdh = put(rand(T * H));
     const pdW = zeros(c.W.length), pdX = zeros(T * I);
-    const pScratch = t.alloc(lstmScratchBytes(I, H));
+    const pScratch = t.alloc(lstmScratchBytes(H, T));
     t.k.lstm_backward(pW, I, H, T, pX, c.xstride, 0, pCache, pdh, H, pdW, pdX, I, pScratch);
     const once = get(pdW, c.W.length), onceX = get(pdX, T * I);
     close(get(pCache, cache0.length), cache0, 0, 'cache');
@@ -213,7 +213,7 @@ describe('large pre-activations stay finite', () => {
       close(gotCache, cache, 1e-4, 'cache');
       const dh = rand(T * 2 * H, 10);
       const pdh = put(dh), pdW = zeros(c.W.length), pdX = zeros(T * I);
-      t.k.lstm_backward(pW, I, H, T, pX, c.xstride, reverse ? 1 : 0, pCache, pdh + (reverse ? 4 * H : 0), 2 * H, pdW, pdX, I, t.alloc(lstmScratchBytes(I, H)));
+      t.k.lstm_backward(pW, I, H, T, pX, c.xstride, reverse ? 1 : 0, pCache, pdh + (reverse ? 4 * H : 0), 2 * H, pdW, pdX, I, t.alloc(lstmScratchBytes(H, T)));
       const gW = get(pdW, c.W.length), gX = get(pdX, T * I);
       for (const v of gW) expect(Number.isFinite(v)).toBe(true);
       for (const v of gX) expect(Number.isFinite(v)).toBe(true);
@@ -234,7 +234,7 @@ describe('large pre-activations stay finite', () => {
     const pCache = wasmForward(c, false, pW, pX, pHout);
     for (const v of get(pCache, lstmCacheFloats(H, T))) expect(Number.isFinite(v)).toBe(true);
     const pdW = zeros(c.W.length);
-    t.k.lstm_backward(pW, I, H, T, pX, c.xstride, 0, pCache, put(rand(T * H)), H, pdW, 0, I, t.alloc(lstmScratchBytes(I, H)));
+    t.k.lstm_backward(pW, I, H, T, pX, c.xstride, 0, pCache, put(rand(T * H)), H, pdW, 0, I, t.alloc(lstmScratchBytes(H, T)));
     for (const v of get(pdW, 4 * H * (I + H))) expect(Number.isNaN(v)).toBe(false);
   });
 });
@@ -331,7 +331,7 @@ describe('the wasm Bi-LSTM pipeline matches the reference end to end', () => {
     const pw = put(theta), pX = put(X), pL = put(labels);
     const pHcat = zeros(T * D), pdHcat = zeros(T * D), pg = zeros(n), pdX = zeros(T * I), pP = zeros(T * C);
     const cf = zeros(lstmCacheFloats(H, T)), cb = zeros(lstmCacheFloats(H, T));
-    const scr = t.alloc(lstmScratchBytes(I, H));
+    const scr = t.alloc(lstmScratchBytes(H, T));
     t.k.lstm_forward(pw, I, H, T, pX, I, 0, cf, pHcat, D);
     t.k.lstm_forward(pw + P * 4, I, H, T, pX, I, 1, cb, pHcat + H * 4, D);
     const loss = t.k.softmax_xent(pw + 2 * P * 4, C, D, T, pHcat, pL, pg + 2 * P * 4, pdHcat, pP);

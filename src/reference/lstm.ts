@@ -22,16 +22,12 @@ export function lstmCacheFloats(H: number, T: number): number {
   return 6 * H * T;
 }
 
-/** Steps lstm_backward batches for the weight gradient (BWD_K in assembly/lstm.ts). */
-export const LSTM_BWD_BATCH = 8;
-
 /**
- * Bytes of lstm_backward's scratch, K = LSTM_BWD_BATCH, P(n) = n rounded up to a multiple of 4:
- * dzT (4H x K), XH (K x P(I+H)), dz (4H), dxh (P(I+H)), dh (P(H)), dc (P(H)) floats.
+ * Bytes of lstm_backward's scratch for up to T tokens, P(n) = n rounded up to a multiple of 4:
+ * dZ (T x 4H), rec (P(H)), dh (P(H)), dc (P(H)) floats.
  */
-export function lstmScratchBytes(I: number, H: number): number {
-  const K = LSTM_BWD_BATCH;
-  return 4 * (K * 4 * H + K * pad4(I + H) + 4 * H + pad4(I + H) + 2 * pad4(H));
+export function lstmScratchBytes(H: number, T: number): number {
+  return 4 * (T * 4 * H + 3 * pad4(H));
 }
 
 /** Floats of the output layer over D features: V (C x D) then bV (C). */

@@ -57,7 +57,7 @@ export function lstmScratchLayout(L: LstmLayout, Tmax: number) {
     Hcat: take(Tmax * 2 * H * 4),
     dHcat: take(Tmax * 2 * H * 4),
     dX: take(Tmax * I * 4),
-    lstm: take(lstmScratchBytes(I, H)),
+    lstm: take(lstmScratchBytes(H, Tmax)),
     probs: take(Math.max(Tmax, 1) * C * 4),
     ids: take(Tmax * 4 * L.dims.length),
     out: take(Tmax * 4),
