@@ -5,16 +5,10 @@
 // 6 vectors per 8 multiply-adds. No allocation; pointers are byte offsets, strides in floats.
 // Pure-TS twins: src/reference/linalg.ts (gemmNT, gemmNN, gemmTN).
 import { dot } from './linalg';
+import { hsum4x4 } from './vmath';
 
 @inline function f4(i: i32): usize {
   return <usize>i << 2;
-}
-
-// [sum(a), sum(b), sum(c), sum(d)] of four accumulators (4 shuffles, 3 adds)
-@inline export function hsum4x4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
-  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
-  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }
 
 // C[m, n:n+4] += sum over the K % 4 tail columns k >= k0 of A[m, k] * B[n+j, k]

@@ -40,8 +40,8 @@
 // arguments are clamped to [-30, 30] and tanh arguments to [-15, 15] (beyond which the f32 result
 // is already exactly 0/1 or +-1 up to < 1e-13), so nothing overflows.
 import { axpy, dot, gemv, gemvT, ger } from './linalg';
-import { expCore4, hsum4, pad4 } from './vmath';
-import { gemm_nn, gemm_nt, gemm_tn, hsum4x4 } from './gemm';
+import { expCore4, hsum4, hsum4x4, pad4 } from './vmath';
+import { gemm_nn, gemm_nt, gemm_tn } from './gemm';
 
 const FTZ: f32 = 1e-25;
 

@@ -8,6 +8,13 @@
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
+// [sum(a), sum(b), sum(c), sum(d)] of four accumulators (4 shuffles, 3 adds)
+@inline export function hsum4x4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
+}
+
 // e^x per lane for x in [-87, 88] (callers clamp): Cephes expf, range reduction by ln 2 and a
 // degree-6 polynomial, ~1 ulp.
 @inline export function expCore4(x: v128): v128 {
