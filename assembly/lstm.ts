@@ -30,8 +30,8 @@
 // after the recurrence, dW_x, dW_h (gemm_tn) and dX (gemm_nn).
 //   lstm_gemv / lstm_gemvT: linalg's gemv / gemvT with the column loop unrolled through the memarg
 //             immediate offsets (gemv x2: x4 makes TurboFan spill; gemvT x4).
-// Measured on the 2-core EPYC, I = H = 280: the products run at 27-38 GFLOP/s against 16-20 for the
-// per-token gemv / gemvT they replace (bench: npm run bench -- kernels).
+// Measured on the 2-core EPYC, I = H = 280, T = 24: the products run at 36-37 GFLOP/s against 12-20
+// for the per-token gemv / gemvT / ger they replace (bench: npm run bench -- kernels).
 //
 // Output layer over D = 2H: V (C x D) then bV (C), softmaxParamCount(C, D) = C*D + C floats.
 //
@@ -40,7 +40,7 @@
 // arguments are clamped to [-30, 30] and tanh arguments to [-15, 15] (beyond which the f32 result
 // is already exactly 0/1 or +-1 up to < 1e-13), so nothing overflows.
 import { axpy, dot, gemv, gemvT, ger } from './linalg';
-import { expCore4, hsum4, hsum4x4, pad4 } from './vmath';
+import { expCore4, hsum4, pad4 } from './vmath';
 import { gemm_nn, gemm_nt, gemm_tn } from './gemm';
 
 const FTZ: f32 = 1e-25;
@@ -115,30 +115,25 @@ export function lstm_gemv(m: i32, n: i32, A: usize, lda: i32, x: usize, y: usize
     const r1 = r0 + rs;
     const r2 = r1 + rs;
     const r3 = r2 + rs;
-    // two accumulators per row (even and odd 4-column chunks): 8 independent add chains
-    let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0), b1 = f32x4.splat(0);
-    let a2 = f32x4.splat(0), b2 = f32x4.splat(0);
-    let a3 = f32x4.splat(0), b3 = f32x4.splat(0);
+    let a0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0);
     let j = 0;
     for (; j + 8 <= n; j += 8) {
       const o = f4(j);
       const p0 = r0 + o, p1 = r1 + o, p2 = r2 + o, p3 = r3 + o, px = x + o;
-      const xv = v128.load(px);
-      const xw = v128.load(px, 16);
+      let xv = v128.load(px);
       a0 = f32x4.add(a0, f32x4.mul(v128.load(p0), xv));
-      b0 = f32x4.add(b0, f32x4.mul(v128.load(p0, 16), xw));
       a1 = f32x4.add(a1, f32x4.mul(v128.load(p1), xv));
-      b1 = f32x4.add(b1, f32x4.mul(v128.load(p1, 16), xw));
       a2 = f32x4.add(a2, f32x4.mul(v128.load(p2), xv));
-      b2 = f32x4.add(b2, f32x4.mul(v128.load(p2, 16), xw));
       a3 = f32x4.add(a3, f32x4.mul(v128.load(p3), xv));
-      b3 = f32x4.add(b3, f32x4.mul(v128.load(p3, 16), xw));
+      xv = v128.load(px, 16);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(p0, 16), xv));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(p1, 16), xv));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(p2, 16), xv));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(p3, 16), xv));
     }
-    a0 = f32x4.add(a0, b0);
-    a1 = f32x4.add(a1, b1);
-    a2 = f32x4.add(a2, b2);
-    a3 = f32x4.add(a3, b3);
     for (; j + 4 <= n; j += 4) {
       const o = f4(j);
       const xv = v128.load(x + o);
@@ -147,14 +142,20 @@ export function lstm_gemv(m: i32, n: i32, A: usize, lda: i32, x: usize, y: usize
       a2 = f32x4.add(a2, f32x4.mul(v128.load(r2 + o), xv));
       a3 = f32x4.add(a3, f32x4.mul(v128.load(r3 + o), xv));
     }
-    const yo = y + f4(i);
-    let sv = f32x4.add(v128.load(yo), hsum4x4(a0, a1, a2, a3));
+    let s0 = hsum4(a0), s1 = hsum4(a1), s2 = hsum4(a2), s3 = hsum4(a3);
     for (; j < n; j++) {
       const o = f4(j);
       const xj = load<f32>(x + o);
-      sv = f32x4.add(sv, f32x4.mul(f32x4.splat(xj), f32x4(load<f32>(r0 + o), load<f32>(r1 + o), load<f32>(r2 + o), load<f32>(r3 + o))));
+      s0 += load<f32>(r0 + o) * xj;
+      s1 += load<f32>(r1 + o) * xj;
+      s2 += load<f32>(r2 + o) * xj;
+      s3 += load<f32>(r3 + o) * xj;
     }
-    v128.store(yo, sv);
+    const yo = y + f4(i);
+    store<f32>(yo, load<f32>(yo) + s0);
+    store<f32>(yo + 4, load<f32>(yo + 4) + s1);
+    store<f32>(yo + 8, load<f32>(yo + 8) + s2);
+    store<f32>(yo + 12, load<f32>(yo + 12) + s3);
   }
   for (; i < m; i++) {
     const yo = y + f4(i);
