@@ -16,6 +16,7 @@ import { taskSpec, type TaskName } from '../src/train/tasks.js';
 import { packageFile } from '../src/runtime/package-root.js';
 import { trainCrf } from '../src/train/train-crf.js';
 import type { Mode } from '../src/engine/engine.js';
+import { flag } from './args.js';
 import { emit, median, round } from './timing.js';
 
 const TARGET = 93.5;
@@ -152,11 +153,6 @@ interface CrfsuiteTrainer {
 interface CrfsuiteTagger {
   open(path: string): boolean;
   tag(x: string[][]): string[] | { result: string[] };
-}
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
 }
 
 /**

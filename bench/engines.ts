@@ -4,6 +4,7 @@
 // sharing W (as in the taggers), so each gradient reads W once and uses it T times.
 import { Engine, type Mode } from '../src/engine/engine.js';
 import { LogRegModel, syntheticLogReg } from '../src/models/logreg/model.js';
+import { flag } from './args.js';
 import { emit, median, round } from './timing.js';
 
 export async function benchEngines(args: string[]): Promise<void> {
@@ -46,9 +47,4 @@ export async function benchEngines(args: string[]): Promise<void> {
     sync2_over_async1: round(ups.sync2 / ups.async1, 2),
     accounting_cost: round(ups['async2-noacct'] / ups.async2 - 1, 3),
   });
-}
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
 }

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Mode } from '../src/engine/engine.js';
 import { packageFile } from '../src/runtime/package-root.js';
 import { trainLstm } from '../src/train/train-lstm.js';
+import { flag } from './args.js';
 import { emit, median, round } from './timing.js';
 
 type PyMode = 'threads1' | 'threads2' | 'hogwild2';
@@ -84,9 +85,4 @@ export async function benchLstm(args: string[]): Promise<void> {
     ratio_median: ratios.length ? round(median(ratios), 3) : null,
     target: 'ratio <= 0.5',
   });
-}
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
 }
