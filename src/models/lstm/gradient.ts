@@ -100,8 +100,11 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
           const row = L.rowBase[f] + id;
           if (marker[row] === batchNo) continue;
           marker[row] = batchNo;
-          i32.set([L.embOff[f] + id * L.dims[f], L.dims[f], 3 + row], list + count * 3);
-          count++;
+          // one (offset, length, stamp) entry, written in place (no temporary array per row)
+          const e = list + count++ * 3;
+          i32[e] = L.embOff[f] + id * L.dims[f];
+          i32[e + 1] = L.dims[f];
+          i32[e + 2] = 3 + row;
         }
       }
       return loss;
