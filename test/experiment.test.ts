@@ -9,8 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/experiment/experiment.js';
 import { renderFigure, theoremFigureSpec } from '../src/experiment/figures.js';
 import type { ExperimentOptions } from '../src/experiment/plan.js';
-import type { ExperimentResults } from '../src/experiment/results.js';
-import type { ExperimentEvent } from '../src/experiment/runner.js';
+import type { ExperimentResults, RunRecord } from '../src/experiment/results.js';
+import { fingerprint, loadFinished, type ExperimentEvent } from '../src/experiment/runner.js';
+import { TASK_SPECS } from '../src/train/tasks.js';
 import { runTheoremCheck } from '../src/experiment/theorem.js';
 import { packageFile } from '../src/runtime/package-root.js';
 
@@ -101,6 +102,23 @@ describe('asyngrad experiment crf', () => {
     expect(resumed.events.filter((e) => e.kind === 'skip')).toHaveLength(5);
     expect(resumed.events.filter((e) => e.kind === 'start').map((e) => (e as { spec: { id: string } }).spec.id)).toEqual(['crf-chunking-sync-k2']);
     expect(existsSync(join(out, 'runs', 'crf-chunking-sync-k2.json'))).toBe(true);
+  });
+
+  it('a saved run made with other training defaults (rate, decay, L2) is stale, not reused', () => {
+    const saved = JSON.parse(readFileSync(join(out, 'runs', 'crf-chunking-serial-k1.json'), 'utf8')) as RunRecord;
+    const data = { task: 'chunking' as const, train: saved.data.train, test: saved.data.test, testSplit: 'test' as const, corpus: saved.data.corpus };
+    const path = join(out, 'runs', 'crf-chunking-serial-k1.json');
+    expect(loadFinished(path, fingerprint(saved.spec, data, options))).not.toBeNull();
+    const spec = TASK_SPECS.chunking;
+    for (const [key, value] of [['lr', spec.lr * 2], ['decay', 0.95], ['l2', spec.l2 + 1]] as const) {
+      const old = spec[key];
+      spec[key] = value;
+      try {
+        expect(loadFinished(path, fingerprint(saved.spec, data, options)), key).toBeNull();
+      } finally {
+        spec[key] = old;
+      }
+    }
   });
 
   it('the CLI refuses a task without data and an unknown model with exit code 2', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { InterruptedError } from '../engine/engine.js';
 import type { DataInfo, PassReport } from '../train/train-crf.js';
 import { builtinTemplatePath } from '../features/template.js';
+import { LSTM_DEFAULTS, TASK_SPECS } from '../train/tasks.js';
 import { fileIdentity, type TaskData } from './data.js';
 import { specLabel, type ExperimentOptions, type RunSpec } from './plan.js';
 import { machine, summarise, type Fingerprint, type RunRecord } from './results.js';
@@ -44,6 +45,9 @@ export function fingerprint(spec: RunSpec, data: TaskData, o: ExperimentOptions)
     crf: spec.model === 'crf' ? o.crf : null,
     template: spec.model === 'crf' ? fileIdentity(builtinTemplatePath(spec.task)).crc32 : null,
     hidden: spec.model === 'lstm' ? (o.hidden ?? null) : null,
+    rates: spec.model === 'crf'
+      ? { lr: TASK_SPECS[spec.task].lr, decay: TASK_SPECS[spec.task].decay, l2: TASK_SPECS[spec.task].l2 }
+      : { lr: LSTM_DEFAULTS.adamLr, decay: LSTM_DEFAULTS.decay, l2: null },
     sampling: spec.method === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'),
     limit: o.limit ?? null,
     train: { bytes: train.bytes, crc32: train.crc32 },

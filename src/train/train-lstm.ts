@@ -10,7 +10,7 @@ import { decodeLstm } from '../models/lstm/decoder.js';
 import { LstmTagger, type LstmHeader } from '../models/lstm/tagger.js';
 import type { Sentence } from '../data/types.js';
 import { scoreTask } from './score.js';
-import { taskSpec, type TaskName } from './tasks.js';
+import { LSTM_DEFAULTS, taskSpec, type TaskName } from './tasks.js';
 import { DivergenceError, type DataInfo, type PassReport } from './train-crf.js';
 
 export interface TrainLstmOptions {
@@ -59,7 +59,7 @@ export interface TrainLstmResult {
   info: DataInfo;
 }
 
-export const LSTM_DEFAULTS = { passes: 5, adamLr: 1e-3, sgdLr: 0.05, decay: 0.9 };
+export { LSTM_DEFAULTS };
 
 export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   const spec = taskSpec(o.task);
