@@ -78,6 +78,8 @@ describe('asyngrad experiment crf', () => {
     expect(report).toMatch(/AsynGrad \(2 threads, oversubscribed\) \+ SR \(length 3\)/);
     expect(report).toMatch(/sync \(2 threads, oversubscribed\)/);
     expect(report).toMatch(/## Speed-up over serial SGD/);
+    // the rates the runs really used, from their fingerprints
+    expect(report).toContain(`chunking rate ${TASK_SPECS.chunking.lr}, L2 ${TASK_SPECS.chunking.l2}, decay ×${TASK_SPECS.chunking.decay}`);
     expect(report).toMatch(/!\[.*\]\(figure-crf\.svg\)/);
 
     const svg = readFileSync(join(out, 'figure-crf.svg'), 'utf8');

@@ -42,7 +42,7 @@ export function registerTrain(program: Command): void {
     .option('--sr <len>', 'structure regularisation: mini-sample length (0 = off)', numberOption('--sr', 0, 1e6), 0)
     .option('--lr <rate>', 'initial learning rate (default: per task: the paper\'s, POS tuned on UD-EWT dev)', numberOption('--lr', 1e-9, 1e6))
     .option('--decay <beta>', 'per-pass learning-rate decay: lr_k = lr * beta^k (default 0.9; the CRFs on POS 0.95)', numberOption('--decay', 1e-6, 1))
-    .option('--l2 <lambda>', 'L2 (Gaussian prior) strength (default: per task, as in the paper)', numberOption('--l2', 0, 1e6))
+    .option('--l2 <lambda>', 'L2 (Gaussian prior) strength (default: per task: the paper\'s, POS tuned on UD-EWT dev)', numberOption('--l2', 0, 1e6))
     .option('--min-count <n>', 'drop features seen fewer times in training', intOption('--min-count', 1, 1e9), 1)
     .option('--edge-above <n>', 'dense-crf: rich edges for node features seen more than n times', intOption('--edge-above', 0, 1e9), 10)
     .option('--edge-top <fraction>', 'dense-crf: rich edges for the most frequent fraction of features instead (Sun\'s code: 0.4)', numberOption('--edge-top', 0, 1))
