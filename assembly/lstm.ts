@@ -28,8 +28,8 @@
 // register-blocked matrix product over all T steps (assembly/gemm.ts), which reuses each loaded
 // weight for several tokens: forward the input part b + W_x x_t of every token (gemm_nt); backward,
 // after the recurrence, dW_x, dW_h (gemm_tn) and dX (gemm_nn).
-//   lstm_gemv / lstm_gemvT: linalg's gemv / gemvT with the column loop unrolled through the memarg
-//             immediate offsets (gemv x2: x4 makes TurboFan spill; gemvT x4).
+//   gemv / gemvT (assembly/linalg.ts) have their column loop unrolled through the memarg immediate
+//             offsets for this recurrence (gemv x2: x4 makes TurboFan spill; gemvT x4).
 // Measured on the 2-core EPYC, I = H = 280, T = 24: the products run at 36-37 GFLOP/s against 12-20
 // for the per-token gemv / gemvT / ger they replace (bench: npm run bench -- kernels).
 //
@@ -103,123 +103,6 @@ export function lstm_tanh(x: f32): f32 {
   memory.fill(y, 0, f4(n));
 }
 
-// gemv / gemvT as in linalg.ts (same contract: y += A x and y += A^T x, A m x n with row stride
-// lda), with the column loop unrolled through the load/store immediate offsets, so V8 computes one
-// address per row per 8 (gemv) or 16 (gemvT) columns instead of per 4. gemv is unrolled only 2x:
-// at 4x TurboFan hoists all 20 loads and spills.
-export function lstm_gemv(m: i32, n: i32, A: usize, lda: i32, x: usize, y: usize): void {
-  const rs = <usize>lda << 2;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const r0 = A + <usize>i * rs;
-    const r1 = r0 + rs;
-    const r2 = r1 + rs;
-    const r3 = r2 + rs;
-    let a0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0);
-    let a2 = f32x4.splat(0);
-    let a3 = f32x4.splat(0);
-    let j = 0;
-    for (; j + 8 <= n; j += 8) {
-      const o = f4(j);
-      const p0 = r0 + o, p1 = r1 + o, p2 = r2 + o, p3 = r3 + o, px = x + o;
-      let xv = v128.load(px);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(p0), xv));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(p1), xv));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(p2), xv));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(p3), xv));
-      xv = v128.load(px, 16);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(p0, 16), xv));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(p1, 16), xv));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(p2, 16), xv));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(p3, 16), xv));
-    }
-    for (; j + 4 <= n; j += 4) {
-      const o = f4(j);
-      const xv = v128.load(x + o);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(r0 + o), xv));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(r1 + o), xv));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(r2 + o), xv));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(r3 + o), xv));
-    }
-    let s0 = hsum4(a0), s1 = hsum4(a1), s2 = hsum4(a2), s3 = hsum4(a3);
-    for (; j < n; j++) {
-      const o = f4(j);
-      const xj = load<f32>(x + o);
-      s0 += load<f32>(r0 + o) * xj;
-      s1 += load<f32>(r1 + o) * xj;
-      s2 += load<f32>(r2 + o) * xj;
-      s3 += load<f32>(r3 + o) * xj;
-    }
-    const yo = y + f4(i);
-    store<f32>(yo, load<f32>(yo) + s0);
-    store<f32>(yo + 4, load<f32>(yo + 4) + s1);
-    store<f32>(yo + 8, load<f32>(yo + 8) + s2);
-    store<f32>(yo + 12, load<f32>(yo + 12) + s3);
-  }
-  for (; i < m; i++) {
-    const yo = y + f4(i);
-    store<f32>(yo, load<f32>(yo) + dot(n, A + <usize>i * rs, x));
-  }
-}
-
-export function lstm_gemvT(m: i32, n: i32, A: usize, lda: i32, x: usize, y: usize): void {
-  const rs = <usize>lda << 2;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const r0 = A + <usize>i * rs;
-    const r1 = r0 + rs;
-    const r2 = r1 + rs;
-    const r3 = r2 + rs;
-    const xo = x + f4(i);
-    const c0 = load<f32>(xo), c1 = load<f32>(xo, 4), c2 = load<f32>(xo, 8), c3 = load<f32>(xo, 12);
-    const v0 = f32x4.splat(c0), v1 = f32x4.splat(c1), v2 = f32x4.splat(c2), v3 = f32x4.splat(c3);
-    let j = 0;
-    for (; j + 16 <= n; j += 16) {
-      const o = f4(j);
-      const p0 = r0 + o, p1 = r1 + o, p2 = r2 + o, p3 = r3 + o, py = y + o;
-      let acc = v128.load(py);
-      acc = f32x4.add(acc, f32x4.mul(v0, v128.load(p0)));
-      acc = f32x4.add(acc, f32x4.mul(v1, v128.load(p1)));
-      acc = f32x4.add(acc, f32x4.mul(v2, v128.load(p2)));
-      acc = f32x4.add(acc, f32x4.mul(v3, v128.load(p3)));
-      v128.store(py, acc);
-      acc = v128.load(py, 16);
-      acc = f32x4.add(acc, f32x4.mul(v0, v128.load(p0, 16)));
-      acc = f32x4.add(acc, f32x4.mul(v1, v128.load(p1, 16)));
-      acc = f32x4.add(acc, f32x4.mul(v2, v128.load(p2, 16)));
-      acc = f32x4.add(acc, f32x4.mul(v3, v128.load(p3, 16)));
-      v128.store(py, acc, 16);
-      acc = v128.load(py, 32);
-      acc = f32x4.add(acc, f32x4.mul(v0, v128.load(p0, 32)));
-      acc = f32x4.add(acc, f32x4.mul(v1, v128.load(p1, 32)));
-      acc = f32x4.add(acc, f32x4.mul(v2, v128.load(p2, 32)));
-      acc = f32x4.add(acc, f32x4.mul(v3, v128.load(p3, 32)));
-      v128.store(py, acc, 32);
-      acc = v128.load(py, 48);
-      acc = f32x4.add(acc, f32x4.mul(v0, v128.load(p0, 48)));
-      acc = f32x4.add(acc, f32x4.mul(v1, v128.load(p1, 48)));
-      acc = f32x4.add(acc, f32x4.mul(v2, v128.load(p2, 48)));
-      acc = f32x4.add(acc, f32x4.mul(v3, v128.load(p3, 48)));
-      v128.store(py, acc, 48);
-    }
-    for (; j + 4 <= n; j += 4) {
-      const o = f4(j);
-      let acc = v128.load(y + o);
-      acc = f32x4.add(acc, f32x4.mul(v0, v128.load(r0 + o)));
-      acc = f32x4.add(acc, f32x4.mul(v1, v128.load(r1 + o)));
-      acc = f32x4.add(acc, f32x4.mul(v2, v128.load(r2 + o)));
-      acc = f32x4.add(acc, f32x4.mul(v3, v128.load(r3 + o)));
-      v128.store(y + o, acc);
-    }
-    for (; j < n; j++) {
-      const o = f4(j);
-      store<f32>(y + o, load<f32>(y + o) + c0 * load<f32>(r0 + o) + c1 * load<f32>(r1 + o) + c2 * load<f32>(r2 + o) + c3 * load<f32>(r3 + o));
-    }
-  }
-  for (; i < m; i++) axpy(n, load<f32>(x + f4(i)), A + <usize>i * rs, y);
-}
-
 // Forward cell update for lanes (4 hidden units) at byte offset o. gates holds z on entry and the
 // activations on exit; cp = c_prev (0 when hasPrev is false).
 @inline function cell4(H4: usize, gates: usize, c: usize, h: usize, hout: usize, cprev: usize, hasPrev: bool, o: usize): void {
@@ -282,7 +165,7 @@ export function lstm_forward(W: usize, I: i32, H: i32, T: i32, X: usize, xstride
     const ho = hout + f4(t) * <usize>houtStride;
     let j = 0;
     if (s > 0) {
-      lstm_gemv(G, H, Wh, lda, prev + 5 * H4, gates);
+      gemv(G, H, Wh, lda, prev + 5 * H4, gates);
       const cprev = prev + 4 * H4;
       for (; j + 4 <= H; j += 4) cell4(H4, gates, c, h, ho, cprev, true, f4(j));
       for (; j < H; j++) cell1(H4, gates, c, h, ho, cprev, true, f4(j));
@@ -376,7 +259,7 @@ export function lstm_backward(W: usize, I: i32, H: i32, T: i32, X: usize, xstrid
     // dh_prev = W_h^T dz_t, carried to the next step
     if (hasPrev) {
       vzero(H, rec);
-      lstm_gemvT(G, H, Wh, lda, dz, rec);
+      gemvT(G, H, Wh, lda, dz, rec);
       let k = 0;
       for (; k + 4 <= H; k += 4) v128.store(rec + f4(k), ftz4(v128.load(rec + f4(k))));
       for (; k < H; k++) store<f32>(rec + f4(k), ftz1(load<f32>(rec + f4(k))));

@@ -52,7 +52,7 @@ export async function benchKernels(): Promise<void> {
     }
   }
   // The LSTM's non-recurrent products at I = H = 280, T = 24 tokens (chunking), register-blocked
-  // gemm against the per-token gemv / gemvT (lstm_gemv, lstm_gemvT) doing the same work.
+  // gemm against the per-token gemv / gemvT (gemv, gemvT) doing the same work.
   {
     const T = 24, I = 280, H = 280, G = 4 * H, lda = I + H;
     const W = alloc(G * lda), X = alloc(T * I), Z = alloc(T * 6 * H), dZ = alloc(T * G), dX = alloc(T * I), dW = alloc(G * lda);
@@ -63,10 +63,10 @@ export async function benchKernels(): Promise<void> {
       emit({ kernel: name, shape: `T${T} 4H${G} I${I}`, gflops_simd: round(g, 2), gflops_per_token_gemv: round(v, 2), gflops_ts: round(t, 2), gemm_over_gemv: round(g / v, 2) });
     };
     row('gemm_nt (forward input part)', () => k.gemm_nt(T, G, I, X, I, W, lda, Z, 6 * H),
-      () => { for (let t = 0; t < T; t++) k.lstm_gemv(G, I, W, lda, X + t * I * 4, Z + t * 6 * H * 4); },
+      () => { for (let t = 0; t < T; t++) k.gemv(G, I, W, lda, X + t * I * 4, Z + t * 6 * H * 4); },
       () => ref.gemmNT(T, G, I, tX, 0, I, tW, 0, lda, tZ, 0, 6 * H));
     row('gemm_nn (input gradient)', () => k.gemm_nn(T, I, G, dZ, G, W, lda, dX, I),
-      () => { for (let t = 0; t < T; t++) k.lstm_gemvT(G, I, W, lda, dZ + t * G * 4, dX + t * I * 4); },
+      () => { for (let t = 0; t < T; t++) k.gemvT(G, I, W, lda, dZ + t * G * 4, dX + t * I * 4); },
       () => ref.gemmNN(T, I, G, tdZ, 0, G, tW, 0, lda, tdX, 0, I));
     row('gemm_tn (weight gradient)', () => k.gemm_tn(G, I, T, dZ, G, X, I, dW, lda),
       () => { for (let t = 0; t < T; t++) k.ger(G, I, 1, dZ + t * G * 4, X + t * I * 4, dW, lda); },

@@ -92,19 +92,19 @@ describe('fast sigmoid / tanh', () => {
   });
 });
 
-describe('lstm_gemv / lstm_gemvT (unrolled linalg twins) match the reference', () => {
+describe('gemv / gemvT (the unrolled kernels of the LSTM recurrence) match the reference on unroll tails', () => {
   for (const [m, n] of [[1, 1], [4, 3], [5, 7], [8, 8], [8, 16], [13, 17], [16, 33], [17, 40], [64, 65]] as const) {
     it(`${m}x${n} (lda = n + 3)`, () => {
       const lda = n + 3;
       const A = rand(m * lda), x = rand(Math.max(m, n)), y0 = rand(Math.max(m, n));
       let py = put(y0);
-      t.k.lstm_gemv(m, n, put(A), lda, put(x), py);
+      t.k.gemv(m, n, put(A), lda, put(x), py);
       const want = Float64Array.from(y0);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) want[i] += A[i * lda + j] * x[j];
       close(get(py, y0.length), want, 1e-5, 'gemv');
       guardIntact(py, y0.length);
       py = put(y0);
-      t.k.lstm_gemvT(m, n, put(A), lda, put(x), py);
+      t.k.gemvT(m, n, put(A), lda, put(x), py);
       const wantT = Float64Array.from(y0);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) wantT[j] += A[i * lda + j] * x[i];
       close(get(py, y0.length), wantT, 1e-5, 'gemvT');
