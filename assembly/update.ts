@@ -173,3 +173,92 @@ export function adam_dense_range(w: usize, g: usize, m: usize, v: usize, lrt: f3
 export function zero(n: i32, x: usize): void {
   memory.fill(x, 0, <usize>n << 2);
 }
+
+// Lazy Adam over embedding rows (--embeddings lazy). Dense Adam moves every row at every step: a
+// row whose gradient is 0 still moves by its momentum, m/(sqrt(v)+eps), which decays as b1^j/b2^(j/2).
+// The lazy form leaves a row alone until it is next listed (or the pass ends) and then takes the k
+// missed zero-gradient steps at once: m *= b1^k, v *= b2^k, and
+//   w -= lrt * S_k * m / (sqrt(v) + eps),  S_k = q + q^2 + ... + q^k = q (1 - q^k) / (1 - q),
+// q = b1 / sqrt(b2) (< 1, checked by the caller). That is exact when eps is 0; with eps it moves the
+// row a little further than dense Adam would (it lets eps shrink with sqrt(v)). lrt is the current
+// step's rate (the missed steps' rates differ only by Adam's bias correction, ~1 after 100 steps).
+// `last` holds, per row, this worker's step at which the row was last brought up to date.
+@inline function adamCatchUp(w: usize, m: usize, v: usize, n: i32, k: i32, lrt: f32, b1: f32, b2: f32, eps: f32): void {
+  const q = <f64>b1 / Math.sqrt(<f64>b2);
+  const s = <f32>(q * (1 - Math.pow(q, <f64>k)) / (1 - q));
+  const mk = f32x4.splat(<f32>Math.pow(<f64>b1, <f64>k));
+  const vk = f32x4.splat(<f32>Math.pow(<f64>b2, <f64>k));
+  const vstep = f32x4.splat(lrt * s), veps = f32x4.splat(eps);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const mv = v128.load(m + o), vv = v128.load(v + o);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vstep, mv), f32x4.add(f32x4.sqrt(vv), veps))));
+    v128.store(m + o, f32x4.mul(mk, mv));
+    v128.store(v + o, f32x4.mul(vk, vv));
+  }
+  const sm = f32x4.extract_lane(mk, 0), sv = f32x4.extract_lane(vk, 0), st = lrt * s;
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const mi = load<f32>(m + o), vi = load<f32>(v + o);
+    store<f32>(w + o, load<f32>(w + o) - st * mi / (Mathf.sqrt(vi) + eps));
+    store<f32>(m + o, sm * mi);
+    store<f32>(v + o, sv * vi);
+  }
+}
+
+// adam_apply with lazy rows: list entries whose stamp is >= rowStamp are rows (row = stamp - rowStamp,
+// its step in last[row]); each is first caught up over the steps it missed, then stepped as usual.
+// `now` is this worker's step (1-based); the other entries are dense blocks, stepped as adam_apply does.
+export function adam_apply_lazy(w: usize, g: usize, m: usize, v: usize, list: usize, count: i32, lrt: f32, b1: f32, b2: f32, eps: f32, stamps: usize, tag: i32, last: usize, now: i32, rowStamp: i32): i32 {
+  let overlap = 0;
+  for (let e = 0; e < count; e++) {
+    const ent = list + <usize>e * 12;
+    const off = <usize>load<i32>(ent) << 2;
+    const len = load<i32>(ent, 4);
+    const sid = load<i32>(ent, 8);
+    if (tag != 0 && sid >= 0) overlap |= writeBegin(stamps, sid, tag);
+    if (sid >= rowStamp) {
+      const p = last + (<usize>(sid - rowStamp) << 2);
+      const k = now - 1 - load<i32>(p);
+      if (k > 0) adamCatchUp(w + off, m + off, v + off, len, k, lrt, b1, b2, eps);
+      store<i32>(p, now);
+    }
+    adamBlock(w + off, g + off, m + off, v + off, len, lrt, b1, b2, eps);
+    if (tag != 0 && sid >= 0) writeEnd(stamps, sid, tag);
+  }
+  return overlap;
+}
+
+// Brings every row of one table (rows x dim floats at `table`, their steps at `last`) up to step
+// `now`, and sets their steps to now: the lazy rows' flush at the end of a pass, after which w is
+// what dense Adam would have left (up to the eps approximation above).
+export function adam_catch_up_rows(w: usize, m: usize, v: usize, table: i32, dim: i32, rows: i32, last: usize, now: i32, lrt: f32, b1: f32, b2: f32, eps: f32): void {
+  for (let r = 0; r < rows; r++) {
+    const p = last + (<usize>r << 2);
+    const k = now - load<i32>(p);
+    if (k > 0) {
+      const off = <usize>(table + r * dim) << 2;
+      adamCatchUp(w + off, m + off, v + off, dim, k, lrt, b1, b2, eps);
+    }
+    store<i32>(p, now);
+  }
+}
+
+// Brings the rows among `count` list entries (stamp >= rowStamp) up to step `now` before they are read:
+// a model calls it (through the engine) on a sentence's rows before its forward pass, so that the
+// rows it reads are where dense Adam would have them. Their Adam step then has nothing to catch up.
+export function adam_catch_up_list(w: usize, m: usize, v: usize, list: usize, count: i32, last: usize, now: i32, lrt: f32, b1: f32, b2: f32, eps: f32, rowStamp: i32): void {
+  for (let e = 0; e < count; e++) {
+    const ent = list + <usize>e * 12;
+    const sid = load<i32>(ent, 8);
+    if (sid < rowStamp) continue;
+    const p = last + (<usize>(sid - rowStamp) << 2);
+    const k = now - load<i32>(p);
+    if (k > 0) {
+      const off = <usize>load<i32>(ent) << 2;
+      adamCatchUp(w + off, m + off, v + off, load<i32>(ent, 4), k, lrt, b1, b2, eps);
+    }
+    store<i32>(p, now);
+  }
+}

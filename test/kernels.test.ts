@@ -185,6 +185,75 @@ describe('update kernels match the TS reference', () => {
     upd.adamRange(ww, g2, mm, vv, 3, 150, 0.02, 0.9, 0.95, 1e-4);
     close(get(pw, P), ww, 1e-4);
   });
+  it('adam_apply_lazy, adam_catch_up_list and adam_catch_up_rows match the reference', () => {
+    // 3 rows of 7 floats from offset 50 (stamps 10 + row), one dense block [0, 20) with stamp 0
+    const w = randArray(P), g = randArray(P), m = randArray(P), v = randArray(P).map(Math.abs);
+    const pw = put(w), pg = put(g), pm = put(m), pv = put(v), stamps = t.alloc(64);
+    const last = new Int32Array([2, 7, 0]), plast = t.alloc(12);
+    t.i32.set(last, plast / 4);
+    const l: upd.Block[] = [[0, 20, 0], [57, 7, 11], [64, 7, 12]];
+    t.k.adam_apply_lazy(pw, pg, pm, pv, putList(l), l.length, 0.01, 0.9, 0.95, 1e-4, stamps, 0, plast, 8, 10);
+    const [ww, gg, mm, vv, ll] = [w.slice(), g.slice(), m.slice(), v.slice(), last.slice()];
+    upd.adamApplyLazy(ww, gg, mm, vv, l, 0.01, 0.9, 0.95, 1e-4, ll, 8, 10);
+    // row 1 was up to date (k = 0), row 2 missed 7 steps, row 0 (not listed) is left alone
+    expect(Array.from(t.i32.slice(plast / 4, plast / 4 + 3))).toEqual([2, 8, 8]);
+    expect(Array.from(ll)).toEqual([2, 8, 8]);
+    close(get(pw, P), ww, 1e-4);
+    close(get(pm, P), mm);
+    close(get(pv, P), vv);
+    close(get(pg, P), gg);
+    // rows 0 and 2 listed before a read at step 9: row 0 catches up 7 steps, row 2 one; the dense
+    // block (stamp 0) is left alone
+    const l2: upd.Block[] = [[0, 20, 0], [50, 7, 10], [64, 7, 12]];
+    t.k.adam_catch_up_list(pw, pm, pv, putList(l2), l2.length, plast, 9, 0.015, 0.9, 0.95, 1e-4, 10);
+    upd.adamCatchUpList(ww, mm, vv, l2, ll, 9, 0.015, 0.9, 0.95, 1e-4, 10);
+    expect(Array.from(t.i32.slice(plast / 4, plast / 4 + 3))).toEqual([9, 8, 9]);
+    expect(Array.from(ll)).toEqual([9, 8, 9]);
+    close(get(pw, P), ww, 1e-4);
+    close(get(pm, P), mm);
+    close(get(pv, P), vv);
+    t.k.adam_catch_up_rows(pw, pm, pv, 50, 7, 3, plast, 11, 0.02, 0.9, 0.95, 1e-4);
+    upd.adamCatchUpRows(ww, mm, vv, 50, 7, 3, ll, 0, 11, 0.02, 0.9, 0.95, 1e-4);
+    expect(Array.from(t.i32.slice(plast / 4, plast / 4 + 3))).toEqual([11, 11, 11]);
+    close(get(pw, P), ww, 1e-4);
+    close(get(pm, P), mm);
+    close(get(pv, P), vv);
+  });
+  it('lazy Adam rows end where dense Adam leaves them (exactly when eps is ~0)', () => {
+    // 4 rows of 6 floats; at each of 40 steps a random subset gets a gradient. Dense: every row
+    // takes every step (g = 0 where unused). Lazy: only the used rows, then all caught up at the end.
+    const R = 4, D = 6, N = R * D, steps = 40, lrt = 0.01, b1 = 0.9, b2 = 0.99;
+    const r = rng(17);
+    const grads = Array.from({ length: steps }, () => Array.from({ length: R }, () => (r() < 0.3 ? randArray(D) : null)));
+    const run = (eps: number) => {
+      const init = randArray(N);
+      const dense = [init.slice(), new Float32Array(N), new Float32Array(N)];
+      const lazy = [init.slice(), new Float32Array(N), new Float32Array(N)];
+      const last = new Int32Array(R);
+      grads.forEach((rows, s) => {
+        const g = new Float32Array(N), gl = new Float32Array(N);
+        const list: upd.Block[] = [];
+        rows.forEach((x, i) => { if (x) { g.set(x, i * D); gl.set(x, i * D); list.push([i * D, D, 5 + i]); } });
+        upd.adamRange(dense[0], g, dense[1], dense[2], 0, N, lrt, b1, b2, eps);
+        upd.adamApplyLazy(lazy[0], gl, lazy[1], lazy[2], list, lrt, b1, b2, eps, last, s + 1, 5);
+      });
+      upd.adamCatchUpRows(lazy[0], lazy[1], lazy[2], 0, D, R, last, 0, steps, lrt, b1, b2, eps);
+      let diff = 0, moved = 0;
+      for (let i = 0; i < N; i++) {
+        diff = Math.max(diff, Math.abs(lazy[0][i] - dense[0][i]));
+        moved = Math.max(moved, Math.abs(dense[0][i] - init[i]));
+        expect(lazy[1][i]).toBeCloseTo(dense[1][i], 6);
+        expect(lazy[2][i]).toBeCloseTo(dense[2][i], 6);
+      }
+      return { diff, moved };
+    };
+    const exact = run(1e-30); // (0 would make dense Adam 0/0 on a row never used)
+    expect(exact.moved).toBeGreaterThan(0.05);
+    expect(exact.diff).toBeLessThan(1e-5);
+    // with eps the catch-up moves a row at most a little further than dense Adam
+    const withEps = run(1e-3);
+    expect(withEps.diff).toBeLessThan(0.05 * withEps.moved);
+  });
   it('add_range sums a listed gradient into another over [lo, hi)', () => {
     const a = randArray(P), b = randArray(P);
     const pa = put(a), pb = put(b);

@@ -105,6 +105,29 @@ describe('Bi-LSTM mini-batches (--batch)', () => {
     expect(Buffer.from(dense.tagger.weights.buffer).equals(Buffer.from(sparse.tagger.weights.buffer))).toBe(true);
   });
 
+  it('with Adam, --embeddings lazy ends each pass close to where dense leaves the weights; sparse does not', async () => {
+    const adam: TrainLstmOptions = { ...small, optimizer: 'adam', lr: 0.01, passes: 2 };
+    const dense = await trainLstm({ ...adam, embeddings: 'dense' });
+    const lazy = await trainLstm({ ...adam, embeddings: 'lazy' });
+    const sparse = await trainLstm({ ...adam, embeddings: 'sparse' });
+    const d = dense.tagger.weights, a = lazy.tagger.weights, c = sparse.tagger.weights;
+    let lazyOff = 0, sparseOff = 0;
+    for (let i = 0; i < d.length; i++) {
+      lazyOff = Math.max(lazyOff, Math.abs(a[i] - d[i]));
+      sparseOff = Math.max(sparseOff, Math.abs(c[i] - d[i]));
+    }
+    // what remains is the catch-up's eps and bias-correction approximations (assembly/update.ts)
+    expect(sparseOff).toBeGreaterThan(1e-3);
+    expect(lazyOff).toBeLessThan(0.2 * sparseOff);
+  });
+
+  it('async(2) with Adam and --embeddings lazy learns', async () => {
+    const r = await trainLstm({ ...base, mode: 'async', threads: 2, embeddings: 'lazy', lr: 0.01 });
+    expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0].loss);
+    expect(r.history.at(-1)!.test!.f1).toBeGreaterThan(50);
+    await expect(trainLstm({ ...small, embeddings: 'lazzy' as never })).rejects.toThrow(/--embeddings must be one of sparse, lazy, dense/);
+  });
+
   it('async(2) with Adam and --batch 4 learns and counts gradient errors per sentence', async () => {
     const r = await trainLstm({ ...base, mode: 'async', threads: 2, batch: 4, lr: 0.01 });
     expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0].loss);
@@ -128,5 +151,13 @@ describe('Bi-LSTM checkpoints', () => {
     expect(resumed.history.map((h) => h.pass)).toEqual([1, 2, 3]);
     expect(Buffer.from(resumed.tagger.weights.buffer).equals(Buffer.from(full.tagger.weights.buffer))).toBe(true);
     await expect(trainLstm({ ...opts, lr: 0.01, checkpoint: ck, resume: true })).rejects.toThrow(/different lr0/);
+  });
+  it('so does one with lazy embedding updates (every row is caught up at the end of a pass)', async () => {
+    const opts = { ...base, passes: 3, hidden: 12, embeddings: 'lazy' as const };
+    const full = await trainLstm(opts);
+    const ck = join(dir, 'lstm-lazy.ckpt');
+    await trainLstm({ ...opts, passes: 2, checkpoint: ck, checkpointEvery: 1 });
+    const resumed = await trainLstm({ ...opts, checkpoint: ck, resume: true });
+    expect(Buffer.from(resumed.tagger.weights.buffer).equals(Buffer.from(full.tagger.weights.buffer))).toBe(true);
   });
 });

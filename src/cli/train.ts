@@ -11,6 +11,7 @@ import { taskSpec, type TaskName } from '../train/tasks.js';
 import { PassProgress } from './progress.js';
 import { intOption, numberOption, UsageError } from './options.js';
 import { interrupt } from './interrupt.js';
+import { EMBEDDING_UPDATES } from '../models/lstm/model.js';
 
 /** Bundled data sets (CoNLL-2000 and UD-EWT may be redistributed; Weibo may not). */
 export function bundledData(task: TaskName, split: 'train' | 'test'): string | undefined {
@@ -27,7 +28,7 @@ export function registerTrain(program: Command): void {
     .option('--model <m>', 'crf (standard linear-chain), dense-crf (rich edge features, the paper\'s) or lstm (Bi-LSTM)', 'crf')
     .option('--hidden <n>', 'lstm: hidden size per direction (default: 280 chunking, 170 pos, 220 seg)', intOption('--hidden', 1, 4096))
     .option('--optimizer <o>', 'lstm: adam (β1 = β2 = 0.95, ε = 1e-4) or sgd', 'adam')
-    .option('--embeddings <e>', 'lstm, serial/async: sparse (update only the embedding rows a sentence used) | dense (every row every update, as PyTorch\'s Adam over a dense nn.Embedding)', 'sparse')
+    .option('--embeddings <e>', 'lstm, serial/async: sparse (update only the embedding rows a sentence used) | lazy (Adam: as dense, but each row takes its missed momentum steps when next used and at the end of a pass) | dense (every row every update, as PyTorch\'s Adam over a dense nn.Embedding)', 'sparse')
     .option('--batch <n>', 'lstm, serial/async: sentences per update, their gradients summed (default 1: per-sentence updates, as in the paper)', intOption('--batch', 1, 65536), 1)
     .option('--task <t>', 'chunking | pos | seg', 'chunking')
     .option('--train <file>', 'training data (default: the bundled set for chunking and pos)')
@@ -61,7 +62,7 @@ export function registerTrain(program: Command): void {
       const testPath = o.test ?? (o.train ? undefined : bundledData(task, 'test'));
       if (!['crf', 'dense-crf', 'lstm'].includes(o.model)) throw new UsageError(`--model must be crf, dense-crf or lstm (got "${o.model}")`);
       if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd (got "${o.optimizer}")`);
-      if (o.embeddings !== 'sparse' && o.embeddings !== 'dense') throw new UsageError(`--embeddings must be sparse or dense (got "${o.embeddings}")`);
+      if (!EMBEDDING_UPDATES.includes(o.embeddings)) throw new UsageError(`--embeddings must be one of ${EMBEDDING_UPDATES.join(', ')} (got "${o.embeddings}")`);
       if (o.batch > 1 && o.model !== 'lstm') throw new UsageError(`--batch is for --model lstm (the CRFs take per-sentence SGD steps); got --model ${o.model} --batch ${o.batch}`);
       if (o.batch > 1 && o.mode === 'sync') throw new UsageError(`--batch applies to --mode serial and async (a sync round already sums one sentence per thread)`);
       if (!MODES.includes(o.mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')} (got "${o.mode}")`);

@@ -120,6 +120,12 @@ export class Engine {
         vOffset: privateMoments ? -1 : arena.reserve('adam second moment', mplan.params * 4),
       };
     } else optimizer = { kind: 'sgd' };
+    // Lazy rows: only Adam has momentum to catch up, and the sync engine's Adam step is dense anyway.
+    const lazy = optimizer.kind === 'adam' && mode !== 'sync' && mplan.lazyRows !== undefined;
+    const lazyRowCount = lazy ? mplan.lazyRows!.tables.reduce((a, t) => a + t.rows, 0) : 0;
+    if (lazy && optimizer.kind === 'adam' && !(optimizer.beta1 * optimizer.beta1 < optimizer.beta2)) {
+      throw new Error(`lazy embedding updates need Adam's beta1^2 < beta2 (got beta1 ${optimizer.beta1}, beta2 ${optimizer.beta2}): use --embeddings sparse or dense`);
+    }
     // The fused SGD step writes straight into w: no gradient buffer or touched list to reserve.
     const fused = mplan.fusedSgd === true && optimizer.kind === 'sgd' && mode !== 'sync' && !options.buffered && batch === 1;
     const slots: WorkerSlot[] = [];
@@ -129,13 +135,14 @@ export class Engine {
         vOffset: privateMoments ? arena.reserve(`worker ${i} adam second moment`, mplan.params * 4) : -1,
         gOffset: fused ? -1 : arena.reserve(`worker ${i} gradient`, mplan.params * 4),
         listOffset: fused ? -1 : arena.reserve(`worker ${i} touched list`, Math.min(mplan.listCapacity * batch, mplan.maxListCapacity ?? Infinity) * 12),
+        lastOffset: lazy ? arena.reserve(`worker ${i} lazy row steps`, lazyRowCount * 4) : -1,
         scratchOffset: arena.reserve(`worker ${i} scratch`, mplan.scratchBytes),
       });
     }
     const memory = arena.createMemory();
     const kernels = instantiate(module, memory);
     model.fill(memory, mplan, kernels);
-    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused, orderOffset, batch };
+    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused, orderOffset, batch, lazy };
     const ctl = new Int32Array(memory.buffer, 0, 4096);
     ctl[Ctl.WORKERS] = workers;
     ctl[Ctl.ACCOUNT] = (options.account ?? mode !== 'serial') ? 1 : 0;

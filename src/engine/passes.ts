@@ -19,6 +19,8 @@ export interface WorkerContext {
   order: Int32Array | null;
   /** samples this worker has written (for writeTag) */
   writes: number;
+  /** this worker's Adam steps so far (lazy rows count the steps they missed in it) */
+  ownSteps: number;
 }
 
 // tag bits: [0] writing flag, [1, TAG_SHIFT) worker index, [TAG_SHIFT, 32) the worker's write count
@@ -49,7 +51,42 @@ function applyOwn(c: WorkerContext, count: number, lr: number, account: number):
   const lrt = adamRate(lr, opt.beta1, opt.beta2, t);
   const m = slot.mOffset >= 0 ? slot.mOffset : opt.mOffset;
   const v = slot.vOffset >= 0 ? slot.vOffset : opt.vOffset;
+  if (plan.lazy) {
+    c.ownSteps++;
+    return k.adam_apply_lazy(w, slot.gOffset, m, v, slot.listOffset, count, lrt, opt.beta1, opt.beta2, opt.eps, plan.stampsOffset, tag, slot.lastOffset, c.ownSteps, plan.model.lazyRows!.rowStamp);
+  }
   return k.adam_apply(w, slot.gOffset, m, v, slot.listOffset, count, lrt, opt.beta1, opt.beta2, opt.eps, plan.stampsOffset, tag);
+}
+
+/** Lazy rows about to be read by a sample: touched-list entries [from, from + count) of this worker. */
+export function catchUpListed(c: WorkerContext, from: number, count: number): void {
+  const { plan, k } = c;
+  const opt = plan.optimizer;
+  if (!plan.lazy || opt.kind !== 'adam') return;
+  const slot = plan.slots[c.index];
+  const m = slot.mOffset >= 0 ? slot.mOffset : opt.mOffset;
+  const v = slot.vOffset >= 0 ? slot.vOffset : opt.vOffset;
+  const lrt = adamRate(c.ctlF32[Ctl.LR], opt.beta1, opt.beta2, Math.max(1, Atomics.load(c.ctl, Ctl.STEP)));
+  k.adam_catch_up_list(plan.model.wOffset, m, v, slot.listOffset + from * 12, count, slot.lastOffset, c.ownSteps, lrt, opt.beta1, opt.beta2, opt.eps, plan.model.lazyRows!.rowStamp);
+}
+
+/**
+ * Lazy rows, at the end of a pass: every row this worker's Adam left behind takes its missed steps,
+ * so that the weights scored and saved between passes are those dense Adam would have left.
+ */
+function catchUpRows(c: WorkerContext, lr: number): void {
+  const { plan, k } = c;
+  const opt = plan.optimizer;
+  if (!plan.lazy || opt.kind !== 'adam') return;
+  const slot = plan.slots[c.index];
+  const m = slot.mOffset >= 0 ? slot.mOffset : opt.mOffset;
+  const v = slot.vOffset >= 0 ? slot.vOffset : opt.vOffset;
+  const lrt = adamRate(lr, opt.beta1, opt.beta2, Math.max(1, Atomics.load(c.ctl, Ctl.STEP)));
+  let row = 0;
+  for (const t of plan.model.lazyRows!.tables) {
+    k.adam_catch_up_rows(plan.model.wOffset, m, v, t.offset, t.dim, t.rows, slot.lastOffset + row * 4, c.ownSteps, lrt, opt.beta1, opt.beta2, opt.eps);
+    row += t.rows;
+  }
 }
 
 /** Adam's bias-corrected step size at step t (1-based). */
@@ -107,6 +144,7 @@ export function runClaimedPass(c: WorkerContext): void {
   }
   // the pass's last, partial mini-batch (an aborted pass applies what it computed, as per-sample updates do)
   if (losses.length > 0) flush();
+  catchUpRows(c, lr);
 }
 
 /**

@@ -26,6 +26,11 @@ export interface ModelPlan {
   fusedSgd?: boolean;
   /** grad(s, account, append = true) adds to the buffer and list (mini-batches, see EngineOptions.batch) */
   batchable?: boolean;
+  /**
+   * rows that Adam may update lazily (--embeddings lazy): touched-list entries with stamp >= rowStamp
+   * are rows, row = stamp - rowStamp, numbered through the tables in order (floats offset, dim, rows)
+   */
+  lazyRows?: { rowStamp: number; tables: { offset: number; dim: number; rows: number }[] };
   /** model-specific offsets and sizes */
   data: Record<string, number>;
 }
@@ -37,6 +42,8 @@ export interface WorkerSlot {
   mOffset: number;
   vOffset: number;
   listOffset: number; // touched list, listCapacity * 3 i32
+  /** lazy Adam rows: this worker's step at which each row was last brought up to date (i32 per row), or -1 */
+  lastOffset: number;
   scratchOffset: number; // model scratch
 }
 
@@ -53,4 +60,6 @@ export interface RunPlan {
   buffered: boolean;
   /** samples whose gradients are summed into one update (1: per-sample updates) */
   batch: number;
+  /** Adam catches the model's lazyRows up when they are next used and at the end of each pass */
+  lazy: boolean;
 }

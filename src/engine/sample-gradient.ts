@@ -30,4 +30,14 @@ export type SampleGradientFactory = (
   memory: WebAssembly.Memory,
   slot: WorkerSlot,
   stampsOffset: number,
+  hooks?: SampleHooks,
 ) => SampleGradient;
+
+/** What the engine offers a model's gradient. */
+export interface SampleHooks {
+  /**
+   * Lazy Adam rows (plan.lazyRows, when the engine updates them lazily): bring the rows among
+   * touched-list entries [from, from + count) up to date before the sample reads them. Absent otherwise.
+   */
+  catchUpRows?(from: number, count: number): void;
+}

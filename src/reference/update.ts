@@ -34,3 +34,46 @@ export function adamRange(w: Float32Array, g: Float32Array, m: Float32Array, v: 
     g[i] = 0;
   }
 }
+
+/** The k zero-gradient steps a lazy row missed, at once (see assembly/update.ts, adamCatchUp). */
+export function adamCatchUp(w: Float32Array, m: Float32Array, v: Float32Array, lo: number, hi: number, k: number, lrt: number, b1: number, b2: number, eps: number): void {
+  const q = b1 / Math.sqrt(b2);
+  const s = (q * (1 - Math.pow(q, k))) / (1 - q);
+  const mk = Math.pow(b1, k), vk = Math.pow(b2, k);
+  for (let i = lo; i < hi; i++) {
+    w[i] -= (lrt * s * m[i]) / (Math.sqrt(v[i]) + eps);
+    m[i] *= mk;
+    v[i] *= vk;
+  }
+}
+
+/** adam_apply_lazy: entries with stamp >= rowStamp are rows, caught up over their missed steps first. */
+export function adamApplyLazy(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, list: readonly Block[], lrt: number, b1: number, b2: number, eps: number, last: Int32Array, now: number, rowStamp: number): void {
+  for (const [off, len, sid] of list) {
+    if (sid >= rowStamp) {
+      const k = now - 1 - last[sid - rowStamp];
+      if (k > 0) adamCatchUp(w, m, v, off, off + len, k, lrt, b1, b2, eps);
+      last[sid - rowStamp] = now;
+    }
+    adamRange(w, g, m, v, off, off + len, lrt, b1, b2, eps);
+  }
+}
+
+/** adam_catch_up_rows: every row of a table brought up to step `now`. */
+export function adamCatchUpRows(w: Float32Array, m: Float32Array, v: Float32Array, table: number, dim: number, rows: number, last: Int32Array, lastFrom: number, now: number, lrt: number, b1: number, b2: number, eps: number): void {
+  for (let r = 0; r < rows; r++) {
+    const k = now - last[lastFrom + r];
+    if (k > 0) adamCatchUp(w, m, v, table + r * dim, table + (r + 1) * dim, k, lrt, b1, b2, eps);
+    last[lastFrom + r] = now;
+  }
+}
+
+/** adam_catch_up_list: the listed rows brought up to step `now` (before a sample reads them). */
+export function adamCatchUpList(w: Float32Array, m: Float32Array, v: Float32Array, list: readonly Block[], last: Int32Array, now: number, lrt: number, b1: number, b2: number, eps: number, rowStamp: number): void {
+  for (const [off, len, sid] of list) {
+    if (sid < rowStamp) continue;
+    const k = now - last[sid - rowStamp];
+    if (k > 0) adamCatchUp(w, m, v, off, off + len, k, lrt, b1, b2, eps);
+    last[sid - rowStamp] = now;
+  }
+}

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Command, Ctl, MAX_WORKERS, WStat, wstat } from './control.js';
 import { Rng } from './rng.js';
 import { instantiate } from './wasm.js';
-import { runClaimedPass, runSyncPass, type WorkerContext } from '../engine/passes.js';
+import { catchUpListed, runClaimedPass, runSyncPass, type WorkerContext } from '../engine/passes.js';
 import type { RunPlan } from '../engine/plan.js';
 import { gradientFactory } from '../models/registry.js';
 
@@ -24,13 +24,15 @@ const ctl = new Int32Array(memory.buffer, 0, 4096);
 const ctlF32 = new Float32Array(memory.buffer, 0, 4096);
 const ctlF64 = new Float64Array(memory.buffer, 0, 2048);
 const slot = plan.slots[index];
-let grad = gradientFactory(plan.model.kind)(plan.model, k, memory, slot, plan.stampsOffset);
+let ctx: WorkerContext;
+const hooks = plan.lazy ? { catchUpRows: (from: number, count: number) => catchUpListed(ctx, from, count) } : {};
+let grad = gradientFactory(plan.model.kind)(plan.model, k, memory, slot, plan.stampsOffset, hooks);
 if (init.failAfter !== undefined) {
   const inner = grad;
   let seen = 0;
   grad = { ...inner, grad: (s, a) => { if (++seen > init.failAfter!) throw new Error(`injected failure after ${init.failAfter} samples`); return inner.grad(s, a); }, listCount: () => inner.listCount(), readOverlap: () => inner.readOverlap() };
 }
-const ctx: WorkerContext = {
+ctx = {
   index,
   plan,
   k,
@@ -40,6 +42,7 @@ const ctx: WorkerContext = {
   grad,
   rng: new Rng(plan.seed, index),
   writes: 0,
+  ownSteps: 0,
   order: plan.orderOffset >= 0 ? new Int32Array(memory.buffer, plan.orderOffset, plan.model.numSamples) : null,
 };
 

@@ -5,7 +5,7 @@ import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { weightsLookFinite } from './finite.js';
 import { LabelDictionary } from '../features/dictionary.js';
 import { encode, taskInputs, Vocab, type LstmData } from '../models/lstm/inputs.js';
-import { LstmModel } from '../models/lstm/model.js';
+import { EMBEDDING_UPDATES, LstmModel, type EmbeddingUpdate } from '../models/lstm/model.js';
 import { decodeLstm } from '../models/lstm/decoder.js';
 import { LstmTagger, type LstmHeader } from '../models/lstm/tagger.js';
 import type { Sentence } from '../data/types.js';
@@ -34,9 +34,10 @@ export interface TrainLstmOptions {
   batch?: number;
   /**
    * how serial/async updates treat the embedding tables: 'sparse' (default, only the rows the
-   * sentences used) or 'dense' (every row every update, as PyTorch's Adam over a dense nn.Embedding)
+   * sentences used), 'dense' (every row every update, as PyTorch's Adam over a dense nn.Embedding) or
+   * 'lazy' (Adam: dense's result, writing only the rows used; see LstmModel)
    */
-  embeddings?: 'sparse' | 'dense';
+  embeddings?: EmbeddingUpdate;
   lr?: number;
   decay?: number;
   account?: boolean;
@@ -85,7 +86,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   };
   const test = load(o.test), dev = load(o.dev);
   const embeddings = o.embeddings ?? 'sparse';
-  if (embeddings !== 'sparse' && embeddings !== 'dense') throw new Error(`--embeddings must be sparse or dense (got "${embeddings}")`);
+  if (!EMBEDDING_UPDATES.includes(embeddings)) throw new Error(`--embeddings must be one of ${EMBEDDING_UPDATES.join(', ')} (got "${embeddings}")`);
   const model = new LstmModel(shape, vocabs.map((v) => v.size), labels.size, trainData, seed, [test?.data, dev?.data].filter((d): d is LstmData => !!d), embeddings);
   const info: DataInfo = {
     sentences: trainSents.length, tokens: trainData.labels.length, labels: labels.size,

@@ -23,7 +23,7 @@ export function layoutFromPlan(d: Record<string, number>, params: number): LstmL
   return { I: d.I, H: d.H, C: d.C, dims, embOff, rowBase, vocab, fwdOff: d.fwdOff, bwdOff: d.bwdOff, outOff: d.outOff, params };
 }
 
-export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stampsOffset) => {
+export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stampsOffset, hooks = {}) => {
   const d = plan.data;
   const L = layoutFromPlan(d, plan.params);
   const { I, H, C } = L;
@@ -63,7 +63,10 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
         rng = new Rng(d.seed, 0xdead + (slot.scratchOffset % 1000003) + 1000003 * rngPass);
       }
       const tok0 = tokStart[s], T = tokStart[s + 1] - tok0;
-      // gather the embeddings (rare words -> UNK at random)
+      // the sentence's ids (rare words -> UNK at random), and its embedding rows listed once per
+      // mini-batch (or, with dense embedding updates, every field's whole table once: no write stamp,
+      // a table write is not a row write; the three dense blocks still count write overlaps)
+      const firstRow = count;
       for (let f = 0; f < nf; f++) {
         const src = fieldIds[f] + tok0, dst = idsBuf / 4 + f * d.maxLen;
         for (let t = 0; t < T; t++) {
@@ -71,8 +74,25 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
           if ((i32[rare + tok0 + t] >> f) & 1 && rng.next() < UNK_PROBABILITY) id = 0;
           i32[dst + t] = id;
         }
-        k.gather_rows(w + L.embOff[f] * 4, L.dims[f], idsBuf + f * d.maxLen * 4, T, X, I, colOf(L, f));
+        if (dense) {
+          if (count < 3 + nf) i32.set([L.embOff[f], L.vocab[f] * L.dims[f], -1], list + count++ * 3);
+          continue;
+        }
+        for (let t = 0; t < T; t++) {
+          const id = i32[dst + t];
+          const row = L.rowBase[f] + id;
+          if (marker[row] === batchNo) continue;
+          marker[row] = batchNo;
+          // one (offset, length, stamp) entry, written in place (no temporary array per row)
+          const e = list + count++ * 3;
+          i32[e] = L.embOff[f] + id * L.dims[f];
+          i32[e + 1] = L.dims[f];
+          i32[e + 2] = 3 + row;
+        }
       }
+      // lazy Adam: the rows take the momentum steps they missed before the forward pass reads them
+      if (hooks.catchUpRows && count > firstRow) hooks.catchUpRows(firstRow, count - firstRow);
+      for (let f = 0; f < nf; f++) k.gather_rows(w + L.embOff[f] * 4, L.dims[f], idsBuf + f * d.maxLen * 4, T, X, I, colOf(L, f));
       const before = account ? k.stamp_hash(stampsOffset, 0, 3) : 0;
       k.lstm_forward(wf, I, H, T, X, I, 0, cacheF, Hcat, 2 * H);
       k.lstm_forward(wb, I, H, T, X, I, 1, cacheB, Hcat + H * 4, 2 * H);
@@ -85,28 +105,8 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
         const after = k.stamp_hash(stampsOffset, 0, 3);
         overlap = (before & 1) !== 0 || before !== after;
       }
-      // embedding rows: add dX into the gradient buffer, list each row once (per mini-batch), or
-      // with dense embedding updates list every field's whole table once (no write stamp: a table
-      // write is not a row write; the three dense blocks still count write overlaps)
-      for (let f = 0; f < nf; f++) {
-        const ids = idsBuf + f * d.maxLen * 4;
-        k.scatter_add_rows(g + L.embOff[f] * 4, L.dims[f], ids, T, dX, I, colOf(L, f));
-        if (dense) {
-          if (count < 3 + nf) i32.set([L.embOff[f], L.vocab[f] * L.dims[f], -1], list + count++ * 3);
-          continue;
-        }
-        for (let t = 0; t < T; t++) {
-          const id = i32[ids / 4 + t];
-          const row = L.rowBase[f] + id;
-          if (marker[row] === batchNo) continue;
-          marker[row] = batchNo;
-          // one (offset, length, stamp) entry, written in place (no temporary array per row)
-          const e = list + count++ * 3;
-          i32[e] = L.embOff[f] + id * L.dims[f];
-          i32[e + 1] = L.dims[f];
-          i32[e + 2] = 3 + row;
-        }
-      }
+      // the embedding rows' gradient: dX added into the buffer (the rows were listed above)
+      for (let f = 0; f < nf; f++) k.scatter_add_rows(g + L.embOff[f] * 4, L.dims[f], idsBuf + f * d.maxLen * 4, T, dX, I, colOf(L, f));
       return loss;
     },
     listCount: () => count,

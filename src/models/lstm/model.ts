@@ -12,6 +12,10 @@ import type { LstmData, LstmShape } from './inputs.js';
 
 const pad = (bytes: number) => Math.ceil(bytes / 64) * 64;
 
+/** How serial and async updates treat the embedding tables (see LstmModel). */
+export type EmbeddingUpdate = 'sparse' | 'lazy' | 'dense';
+export const EMBEDDING_UPDATES: readonly EmbeddingUpdate[] = ['sparse', 'lazy', 'dense'];
+
 export interface LstmLayout {
   I: number;
   H: number;
@@ -78,8 +82,11 @@ export class LstmModel implements TrainableModel {
    * embeddings 'sparse' (default): an update touches only the embedding rows its sentences used.
    * 'dense': every row, every update (Adam's moments then keep moving rows a sentence did not use,
    * as PyTorch's Adam does over a dense nn.Embedding; the sync engine always updates densely).
+   * 'lazy': Adam writes only the rows a sentence used, first moving each by the momentum steps it
+   * missed since it was last used, and all rows at the end of a pass: dense Adam's result at sparse
+   * cost (see assembly/update.ts, adam_apply_lazy). SGD has no momentum: lazy is sparse there.
    */
-  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = [], readonly embeddings: 'sparse' | 'dense' = 'sparse') {
+  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = [], readonly embeddings: EmbeddingUpdate = 'sparse') {
     this.layout = lstmLayout(shape, vocabSizes, C);
     this.maxLen = maxLen(train);
     for (const d of evalSets) this.evalMaxLen = Math.max(this.evalMaxLen, maxLen(d));
@@ -121,6 +128,8 @@ export class LstmModel implements TrainableModel {
       listCapacity: 3 + L.dims.length * this.maxLen,
       maxListCapacity: 3 + rows,
       batchable: true,
+      // embedding row r (numbered through the fields' tables) has stamp 3 + r
+      lazyRows: this.embeddings === 'lazy' ? { rowStamp: 3, tables: L.dims.map((dim, i) => ({ offset: L.embOff[i], dim, rows: L.vocab[i] })) } : undefined,
       // scratch: the sentence buffers, then a per-row marker (dedupes embedding rows in the list)
       scratchBytes: scratch.bytes + pad(rows * 4),
       data,
