@@ -28,7 +28,7 @@ export function registerTrain(program: Command): void {
     .option('--model <m>', 'crf (standard linear-chain), dense-crf (rich edge features, the paper\'s) or lstm (Bi-LSTM)', 'crf')
     .option('--hidden <n>', 'lstm: hidden size per direction (default: 280 chunking, 170 pos, 220 seg)', intOption('--hidden', 1, 4096))
     .option('--optimizer <o>', 'lstm: adam (β1 = β2 = 0.95, ε = 1e-4) or sgd', 'adam')
-    .option('--embeddings <e>', 'lstm, serial/async: sparse (update only the embedding rows a sentence used) | lazy (Adam: as dense, but each row takes its missed momentum steps when next used and at the end of a pass) | dense (every row every update, as PyTorch\'s Adam over a dense nn.Embedding)', 'sparse')
+    .option('--embeddings <e>', 'lstm, serial/async: lazy (Adam moves the rows as dense does, but writes a row only when a sentence uses it, first with the momentum steps it missed, and all rows at the end of a pass) | sparse (only the rows a sentence used, no momentum in between) | dense (every row every update, as PyTorch\'s Adam over a dense nn.Embedding)', LSTM_DEFAULTS.embeddings)
     .option('--batch <n>', 'lstm, serial/async: sentences per update, their gradients summed (default 1: per-sentence updates, as in the paper)', intOption('--batch', 1, 65536), 1)
     .option('--task <t>', 'chunking | pos | seg', 'chunking')
     .option('--train <file>', 'training data (default: the bundled set for chunking and pos)')

@@ -23,6 +23,16 @@ function crfRates(res: ExperimentResults, tasks: TaskName[]): string {
   return parts.length ? `: ${parts.join('; ')}` : '';
 }
 
+/** The Bi-LSTM runs' Adam rate, decay and embedding updates, from their fingerprints. */
+function lstmSettings(res: ExperimentResults): string {
+  const fp = res.runs[0]?.fingerprint;
+  if (!fp) return '';
+  const emb = fp.embeddings === 'lazy'
+    ? 'embedding rows written only when a sentence uses them, each first moved by the momentum steps it missed (lazy: dense Adam\'s result at sparse cost)'
+    : fp.embeddings === 'dense' ? 'every embedding row updated at every step (dense)' : fp.embeddings === 'sparse' ? 'only the embedding rows a sentence used updated (sparse)' : '';
+  return ` Rate ${fp.rates.lr}, decay ×${fp.rates.decay} per pass${emb ? `; ${emb}` : ''} (the sync engine's Adam step is always dense).`;
+}
+
 function secs(x: number): string {
   return x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3);
 }
@@ -78,7 +88,7 @@ export function renderReport(res: ExperimentResults, files: { figures: string[];
       '',
       `Score: the last pass's score on the held-out set (chunking: phrase F1 as conlleval computes it; POS: token accuracy; segmentation: word F1 as the SIGHAN scorer computes it). ` +
         `Time: training seconds per pass (the engine's pass time${isCrf ? ' plus the once-a-pass L2 shrink' : ''}; no feature extraction or scoring), the paper's "time cost per iteration". ` +
-        `${isCrf ? `SGD: ${o.crf}, initial rate, L2 and per-pass decay per task (the paper's; POS tuned on UD-EWT dev)${crfRates(res, tasks)}; features from the task's bundled template (\`templates/<task>.txt\`). SR: structure regularisation with mini-samples of ${o.sr} tokens.` : 'Adam: β1 = β2 = 0.95, ε = 1e-4, as in the paper.'} ` +
+        `${isCrf ? `SGD: ${o.crf}, initial rate, L2 and per-pass decay per task (the paper's; POS tuned on UD-EWT dev)${crfRates(res, tasks)}; features from the task's bundled template (\`templates/<task>.txt\`). SR: structure regularisation with mini-samples of ${o.sr} tokens.` : `Adam: β1 = β2 = 0.95, ε = 1e-4, as in the paper.${lstmSettings(res)}`} ` +
         'sync: the synchronous baseline (each round, k gradients on the same weights, summed, applied between barriers).',
       '',
     );

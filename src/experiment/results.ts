@@ -33,6 +33,8 @@ export interface Fingerprint {
   /** CRC-32 of the CRF's feature template (the task's bundled default) */
   template: number | null;
   hidden: number | null;
+  /** Bi-LSTM embedding updates (the trainer's default, LSTM_DEFAULTS.embeddings) */
+  embeddings?: string;
   /** the training defaults the run used (CRF: SGD rate, decay, L2 of the task; Bi-LSTM: Adam rate,
    * decay), so that a changed default makes a saved run stale instead of silently reused */
   rates: { lr: number; decay: number; l2: number | null };

@@ -52,6 +52,8 @@ export function fingerprint(spec: RunSpec, data: TaskData, o: ExperimentOptions)
     limit: o.limit ?? null,
     train: { bytes: train.bytes, crc32: train.crc32 },
     test: { bytes: test.bytes, crc32: test.crc32 },
+    // Bi-LSTM only (a CRF run's fingerprint stays as it was, so its saved runs stay valid)
+    ...(spec.model === 'lstm' ? { embeddings: LSTM_DEFAULTS.embeddings } : {}),
   };
 }
 

@@ -62,7 +62,12 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
 };
 
 /** Bi-LSTM training defaults (the same for every task; the hidden size is per task, in the model). */
-export const LSTM_DEFAULTS = { passes: 5, adamLr: 1e-3, sgdLr: 0.05, decay: 0.9 };
+/**
+ * Bi-LSTM defaults. embeddings 'lazy': Adam moves embedding rows as dense Adam would (by their momentum
+ * between uses) while writing only the rows a sentence used (see LstmModel); it took UD-EWT POS from
+ * 90.79 (sparse) to 92.85 after 3 serial passes at the same pass time (dense: 92.66 at twice the time).
+ */
+export const LSTM_DEFAULTS = { passes: 5, adamLr: 1e-3, sgdLr: 0.05, decay: 0.9, embeddings: 'lazy' as const };
 
 export function taskSpec(name: string): TaskSpec {
   const t = TASK_SPECS[name as TaskName];

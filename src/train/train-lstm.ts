@@ -33,9 +33,9 @@ export interface TrainLstmOptions {
    */
   batch?: number;
   /**
-   * how serial/async updates treat the embedding tables: 'sparse' (default, only the rows the
-   * sentences used), 'dense' (every row every update, as PyTorch's Adam over a dense nn.Embedding) or
-   * 'lazy' (Adam: dense's result, writing only the rows used; see LstmModel)
+   * how serial/async updates treat the embedding tables: 'lazy' (default: with Adam, dense's result
+   * while writing only the rows used; see LstmModel), 'sparse' (only the rows the sentences used, no
+   * momentum between uses) or 'dense' (every row every update, as PyTorch's Adam over a dense nn.Embedding)
    */
   embeddings?: EmbeddingUpdate;
   lr?: number;
@@ -85,7 +85,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     return { sents, data: encode(sents, shape, vocabs, (t) => labels.id(t)) };
   };
   const test = load(o.test), dev = load(o.dev);
-  const embeddings = o.embeddings ?? 'sparse';
+  const embeddings = o.embeddings ?? LSTM_DEFAULTS.embeddings;
   if (!EMBEDDING_UPDATES.includes(embeddings)) throw new Error(`--embeddings must be one of ${EMBEDDING_UPDATES.join(', ')} (got "${embeddings}")`);
   const model = new LstmModel(shape, vocabs.map((v) => v.size), labels.size, trainData, seed, [test?.data, dev?.data].filter((d): d is LstmData => !!d), embeddings);
   const info: DataInfo = {

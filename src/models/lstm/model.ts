@@ -79,14 +79,14 @@ export class LstmModel implements TrainableModel {
   evalMaxLen = 1;
 
   /**
-   * embeddings 'sparse' (default): an update touches only the embedding rows its sentences used.
+   * embeddings 'sparse': an update touches only the embedding rows its sentences used.
    * 'dense': every row, every update (Adam's moments then keep moving rows a sentence did not use,
    * as PyTorch's Adam does over a dense nn.Embedding; the sync engine always updates densely).
-   * 'lazy': Adam writes only the rows a sentence used, first moving each by the momentum steps it
+   * 'lazy' (default): Adam writes only the rows a sentence used, first moving each by the momentum steps it
    * missed since it was last used, and all rows at the end of a pass: dense Adam's result at sparse
    * cost (see assembly/update.ts, adam_apply_lazy). SGD has no momentum: lazy is sparse there.
    */
-  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = [], readonly embeddings: EmbeddingUpdate = 'sparse') {
+  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = [], readonly embeddings: EmbeddingUpdate = 'lazy') {
     this.layout = lstmLayout(shape, vocabSizes, C);
     this.maxLen = maxLen(train);
     for (const d of evalSets) this.evalMaxLen = Math.max(this.evalMaxLen, maxLen(d));
