@@ -3,10 +3,21 @@
 import { CrfTagger } from './models/crf/tagger.js';
 import { loadTagger, type Tagger } from './models/load.js';
 import { trainCrf, type TrainCrfOptions, type TrainCrfResult } from './train/train-crf.js';
+import { trainLstm, type TrainLstmOptions, type TrainLstmResult } from './train/train-lstm.js';
 
-/** Trains a CRF tagger (see TrainCrfOptions); resolves with the tagger, the per-pass history and data info. */
-export function train(options: TrainCrfOptions): Promise<TrainCrfResult> {
-  return trainCrf(options);
+/** What `train` takes: a CRF's options (model 'crf', the default, or 'dense-crf') or a Bi-LSTM's (model 'lstm'). */
+export type TrainOptions = (Omit<TrainCrfOptions, 'model'> & { model?: 'crf' | 'dense-crf' }) | (TrainLstmOptions & { model: 'lstm' });
+
+/**
+ * Trains a tagger: a CRF (see TrainCrfOptions; model 'crf' by default, as in the CLI) or a Bi-LSTM
+ * (model 'lstm', see TrainLstmOptions); resolves with the tagger, the per-pass history and data info.
+ */
+export function train(options: Omit<TrainCrfOptions, 'model'> & { model?: 'crf' | 'dense-crf' }): Promise<TrainCrfResult>;
+export function train(options: TrainLstmOptions & { model: 'lstm' }): Promise<TrainLstmResult>;
+export async function train(options: TrainOptions): Promise<TrainCrfResult | TrainLstmResult> {
+  if (typeof options?.train !== 'string' || options.train === '') throw new Error('train: options.train (the training file) is required');
+  if (options.model === 'lstm') return trainLstm(options);
+  return trainCrf({ ...options, model: options.model ?? 'crf' });
 }
 
 /** Loads a model file (CRF or Bi-LSTM) written by `tagger.save(path)` or `asyngrad train --out`. */
@@ -16,7 +27,7 @@ export function load(path: string): Tagger {
 
 export { CrfTagger, trainCrf, type TrainCrfOptions, type TrainCrfResult, type Tagger };
 export { LstmTagger } from './models/lstm/tagger.js';
-export { trainLstm, type TrainLstmOptions, type TrainLstmResult } from './train/train-lstm.js';
+export { trainLstm, type TrainLstmOptions, type TrainLstmResult };
 export type { PassReport, DataInfo } from './train/train-crf.js';
 export { DivergenceError } from './train/train-crf.js';
 export { TASKS, TASK_SPECS, type TaskName } from './train/tasks.js';

@@ -82,6 +82,75 @@ describe('asyngrad CLI', () => {
     expect(h.err).toMatch(/--batch applies to --mode serial and async/);
   });
 
+  it('data with other observation columns than training is refused, naming the file and line', () => {
+    const twoCol = join(dir, 'test-2col.txt'); // word and chunk: the POS column is missing
+    writeFileSync(twoCol, readFileSync(test, 'utf8').split('\n').map((l) => (l ? `${l.split(' ')[0]} ${l.split(' ')[2]}` : l)).join('\n'));
+    const a = run('train', '--train', train, '--test', twoCol, '--passes', '1');
+    expect(a.code).toBe(1);
+    expect(a.err).toMatch(/test-2col\.txt:1: 1 observation column, but the training data .* has 2/);
+    const b = run('eval', '--model-file', model, '--test', twoCol);
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/test-2col\.txt:1: 1 observation column, but the model was trained on 2/);
+    const c = run('train', '--train', twoCol, '--passes', '1');
+    expect(c.code).toBe(1);
+    expect(c.err).toMatch(/chunking with the bundled template reads 2 \(word, POS tag\)/);
+    // tag: the gold column may stay (crf_test does the same); it is kept and the tag appended
+    const t = run('tag', '--model-file', model, '--input', subset('test.txt', 3));
+    expect(t.code, t.err).toBe(0);
+    expect(t.out.split('\n')[0].split(' ')).toHaveLength(4); // word POS gold predicted
+    const words = join(dir, 'words-only.txt');
+    writeFileSync(words, 'He\nreckons\n');
+    const u = run('tag', '--model-file', model, '--input', words);
+    expect(u.code).toBe(1);
+    expect(u.err).toMatch(/words-only\.txt:1: 1 observation column, but the model was trained on 2/);
+  });
+
+  it('refuses options the chosen model or mode would ignore, and unwritable outputs, before reading data', () => {
+    const cases: [string[], RegExp][] = [
+      [['--model', 'lstm', '--l2', '1'], /--l2 applies to --model crf and dense-crf/],
+      [['--model', 'crf', '--hidden', '10'], /--hidden applies to --model lstm/],
+      [['--model', 'crf', '--edge-top', '0.4'], /--edge-top applies to --model dense-crf/],
+      [['--model', 'dense-crf', '--edge-top', '0.4', '--edge-above', '5'], /give one/],
+      [['--mode', 'serial', '--threads', '2'], /--mode serial runs one thread/],
+      [['--task', 'ner'], /--task must be one of chunking, pos, seg/],
+      [['--lr', '0x10'], /--lr must be a number/],
+      [['--sr', '0.5'], /--sr must be 0 \(off\) or a length of at least 1/],
+      [['--out', join(dir, 'no-such-dir', 'm.model')], /the directory .*no-such-dir does not exist/],
+      [['--out', dir], /is a directory/],
+      [['--out', ''], /--out needs a file name/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = run('train', '--train', join(dir, 'never-read.txt'), '--passes', '1', ...args);
+      expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(msg);
+    }
+    const e = run('train', '--train', dir, '--passes', '1');
+    expect(e.code).toBe(1);
+    expect(e.err).toMatch(/is a directory, not a file/);
+  });
+
+  it('tag output piped into a reader that stops early ends quietly', () => {
+    const big = subset('test.txt', 2000, true);
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" tag --model-file "${model}" --input "${big}" | head -1`], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0].split(' ')).toHaveLength(3);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+  });
+
+  it('segmentation tag keeps blank input lines, so output lines match input lines', () => {
+    const segTrain = join(dir, 'seg-train.txt');
+    writeFileSync(segTrain, '我 爱 北京\n天安门 很 大\n你 好\n北京 天安门\n'.repeat(20));
+    const segModel = join(dir, 'seg.model');
+    const t = run('train', '--task', 'seg', '--train', segTrain, '--passes', '2', '--mode', 'serial', '--out', segModel);
+    expect(t.code, t.err).toBe(0);
+    const input = join(dir, 'seg-in.txt');
+    writeFileSync(input, '我爱北京\n\n天安门\n   \n你好\n');
+    const r = run('tag', '--model-file', segModel, '--input', input);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines.slice(0, 5).map((l) => l === '')).toEqual([false, true, false, true, false]);
+  });
+
   it('--help lists the options with their defaults', () => {
     const h = run('train', '--help');
     expect(h.code).toBe(0);
@@ -104,9 +173,38 @@ describe('Ctrl-C', () => {
     child.stderr.on('data', (d) => (err += d));
     const code = await new Promise((r) => child.on('exit', r));
     expect(code).toBe(130);
-    expect(err).toMatch(/checkpoint of pass \d+ written/);
-    const r = run('train', '--model', 'crf', '--train', train, '--passes', '4', '--mode', 'serial', '--checkpoint', ck, '--resume', '--json');
+    const done = Number(/checkpoint of pass (\d+) written/.exec(err)?.[1]);
+    expect(done).toBeGreaterThanOrEqual(2);
+    const r = run('train', '--model', 'crf', '--train', train, '--passes', String(done + 2), '--mode', 'serial', '--checkpoint', ck, '--resume', '--json');
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out.trim().split('\n').pop()!).passes).toBe(4);
+    expect(JSON.parse(r.out.trim().split('\n').pop()!).passes).toBe(done + 2);
+    // a checkpoint further on than --passes is refused, not silently returned
+    const past = run('train', '--model', 'crf', '--train', train, '--passes', '1', '--mode', 'serial', '--checkpoint', ck, '--resume');
+    expect(past.code).toBe(1);
+    expect(past.err).toMatch(/more than --passes 1/);
+  });
+
+  it('SIGINT with --out and no checkpoint writes the model of the last finished pass', async () => {
+    const { spawn } = await import('node:child_process');
+    const train = subset('train.txt', 3000);
+    const out = join(dir, 'interrupted.model');
+    const child = spawn(process.execPath, [cli, 'train', '--model', 'crf', '--train', train, '--test', subset('test.txt', 200), '--passes', '200', '--mode', 'serial', '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let so = '', err = '';
+    child.stdout.on('data', (d) => {
+      so += d;
+      if (so.includes('"pass":2,')) child.kill('SIGINT');
+    });
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(130);
+    const passes = Number(/the model of pass (\d+) written to/.exec(err)?.[1]);
+    expect(passes).toBeGreaterThanOrEqual(2);
+    const last = JSON.parse(so.trim().split('\n').pop()!);
+    expect(last).toMatchObject({ interrupted: true, model_file: out });
+    const e = run('eval', '--model-file', out, '--test', subset('test.txt', 200), '--json');
+    expect(e.code, e.err).toBe(0);
+    // the model is pass `passes`'s: it scores what that pass's line said
+    const passLine = so.trim().split('\n').map((l) => JSON.parse(l)).find((x) => x.pass === passes);
+    expect(JSON.parse(e.out).f1).toBeCloseTo(passLine.test.f1, 2); // (pass lines round to 2 decimals)
   });
 });

@@ -32,7 +32,7 @@ function listOption(name: string, lo: number, hi: number) {
 function taskList(v: string): TaskName[] {
   const xs = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const bad = xs.filter((x) => !TASKS.includes(x as TaskName));
-  if (!xs.length || bad.length) throw new InvalidArgumentError(`--tasks must be a comma-separated list of ${TASKS.join(', ')} (got "${v}")`);
+  if (!xs.length || bad.length) throw new UsageError(`--tasks must be a comma-separated list of ${TASKS.join(', ')} (got "${v}")`);
   return [...new Set(xs)] as TaskName[];
 }
 

@@ -35,8 +35,14 @@ program
 
 for (const c of program.commands) c.exitOverride();
 
-// Ctrl-C: the first one stops training cleanly (a checkpoint is written when --checkpoint is set),
-// a second one exits at once.
+// Output piped into a reader that closed early (`asyngrad tag … | head`): stop quietly, as Unix tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+// Ctrl-C: the first one stops training cleanly (the checkpoint is written when one is set, and the
+// model of the last finished pass to --out), a second one exits at once.
 process.on('SIGINT', () => {
   if (interrupt.signal.aborted) process.exit(130);
   console.error('asyngrad: interrupted, stopping (Ctrl-C again to exit at once)');

@@ -14,7 +14,8 @@ export function intOption(name: string, lo: number, hi: number) {
 export function numberOption(name: string, lo: number, hi: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be a number from ${lo} to ${hi} (got "${v}")`);
+    // decimal only ("1e-3", ".5"): Number() would also take "0x10" and "0b1"
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim()) || !Number.isFinite(n) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be a number from ${lo} to ${hi} (got "${v}")`);
     return n + 0; // -0 becomes 0
   };
 }

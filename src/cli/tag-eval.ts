@@ -11,16 +11,25 @@ export function registerTagEval(program: Command): void {
     .command('tag')
     .description('tag a file with a trained model (column files: the tag is appended as the last column; seg: words split by spaces)')
     .requiredOption('--model-file <file>', 'a model written by `asyngrad train --out`')
-    .requiredOption('--input <file>', 'data in the task\'s format, without the gold tag column')
+    .requiredOption('--input <file>', 'data in the task\'s format: the observation columns, with or without the gold tag column (kept in the output, as crf_test does)')
     .option('--output <file>', 'write here instead of standard output')
     .action((o) => {
       const tagger = loadTagger(o.modelFile);
       const spec = taskSpec(tagger.task);
       const sents = spec.read(o.input, false);
-      const tags = tagger.predict(sents);
+      // one column more than the model was trained on: the gold tags, kept for the output only
+      const columns = tagger.header.columns;
+      const withGold = tagger.task !== 'seg' && columns !== undefined && sents[0].tokens[0].length === columns + 1;
+      const tags = tagger.predict(withGold ? sents.map((s) => ({ ...s, tokens: s.tokens.map((t) => t.slice(0, -1)) })) : sents);
       let out = '';
       if (tagger.task === 'seg') {
-        out = sents.map((s, i) => tagsToWords(s.tokens.map((t) => t[0]), tags[i]).join(' ')).join('\n') + '\n';
+        // line for line with the input: a blank input line stays a blank output line
+        const lines: string[] = [];
+        sents.forEach((s, i) => {
+          while (lines.length < s.line - 1) lines.push('');
+          lines.push(tagsToWords(s.tokens.map((t) => t[0]), tags[i]).join(' '));
+        });
+        out = lines.join('\n') + '\n';
       } else {
         out = sents.map((s, i) => s.tokens.map((t, j) => [...t, tags[i][j]].join(' ')).join('\n') + '\n').join('\n');
       }

@@ -1,13 +1,14 @@
 // `asyngrad train`: one line (or JSON object) per pass, a summary, and the model file.
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { packageFile } from '../runtime/package-root.js';
-import { MODES, SAMPLINGS } from '../engine/engine.js';
+import { InterruptedError, MODES, SAMPLINGS } from '../engine/engine.js';
 import { trainCrf, type DataInfo, type PassReport } from '../train/train-crf.js';
 import { trainLstm, LSTM_DEFAULTS } from '../train/train-lstm.js';
 import { headline } from '../train/score.js';
-import { taskSpec, type TaskName } from '../train/tasks.js';
+import { TASKS, taskSpec, type TaskName } from '../train/tasks.js';
 import { PassProgress } from './progress.js';
 import { intOption, numberOption, UsageError } from './options.js';
 import { interrupt } from './interrupt.js';
@@ -55,8 +56,10 @@ export function registerTrain(program: Command): void {
     .option('--no-account', 'turn gradient-error accounting off')
     .option('--json', 'one JSON object per pass and a final summary object', false)
     .option('--debug', 'print stack traces', false)
-    .action(async (o) => {
+    .action(async (o, cmd: Command) => {
+      if (!(TASKS as readonly string[]).includes(o.task)) throw new UsageError(`--task must be one of ${TASKS.join(', ')} (got "${o.task}")`);
       const task = taskSpec(o.task).name;
+      checkApplicable(o, (name) => cmd.getOptionValueSource(name) === 'cli');
       const trainPath = o.train ?? bundledData(task, 'train');
       if (!trainPath) throw new UsageError(`--train is required for --task ${task} (no bundled data set)`);
       const testPath = o.test ?? (o.train ? undefined : bundledData(task, 'test'));
@@ -69,6 +72,9 @@ export function registerTrain(program: Command): void {
       if (!SAMPLINGS.includes(o.sampling)) throw new UsageError(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${o.sampling}")`);
       const passes = o.passes ?? (o.model === 'lstm' ? LSTM_DEFAULTS.passes : taskSpec(task).passes);
       const checkpoint: string | undefined = o.checkpoint ?? (o.checkpointEvery || o.resume ? `${o.out ?? `${task}.model`}.ckpt` : undefined);
+      // before reading any data: a model or checkpoint that cannot be written must not cost a training run
+      if (o.out !== undefined) checkWritable(o.out, '--out');
+      if (checkpoint !== undefined) checkWritable(checkpoint, o.checkpoint !== undefined ? '--checkpoint' : 'the checkpoint');
       let bar = new PassProgress(false, 0);
       const log = (s: string) => (o.json ? undefined : console.log(s));
       const totals = { samples: [] as number[], errors: [] as number[] };
@@ -90,9 +96,10 @@ export function registerTrain(program: Command): void {
           if (r.pass < passes) bar.begin(++pass, passes, r.samples);
         },
       };
-      const result = o.model === 'lstm'
-        ? await trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, ...common })
-        : await trainCrf({
+      const keepLastPass = o.out !== undefined;
+      const result = await (o.model === 'lstm'
+        ? trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepLastPass, ...common })
+        : trainCrf({
         task,
         model: o.model,
         train: trainPath,
@@ -117,7 +124,20 @@ export function registerTrain(program: Command): void {
         checkpointEvery: o.checkpointEvery,
         resume: o.resume,
         signal: interrupt.signal,
+        keepLastPass,
         ...common,
+      })).catch((e: unknown) => {
+        // Ctrl-C: the model of the last finished pass goes to --out (as Wapiti saves on interrupt)
+        if (e instanceof InterruptedError) {
+          const saved = e.lastPass !== undefined && o.out !== undefined;
+          if (saved) {
+            e.lastPass!.save(o.out);
+            e.message += `; the model of pass ${e.lastPass!.passes} written to ${o.out}`;
+          }
+          // --json readers get a last line that says how the run ended
+          if (o.json) console.log(JSON.stringify({ interrupted: true, passes: pass - 1, model_file: saved ? o.out : null, message: e.message }));
+        }
+        throw e;
       });
       const last = result.history[result.history.length - 1];
       const seconds = last.elapsed;
@@ -144,6 +164,46 @@ export function registerTrain(program: Command): void {
         log(`done: ${summary.passes} passes in ${seconds.toFixed(2)} s (${summary.seconds_per_pass.toFixed(3)} s/pass) ${score}${o.out ? `; model written to ${o.out}` : ''}`);
       }
     });
+}
+
+/**
+ * Options given on the command line that the chosen model or mode would ignore are errors (a
+ * demanding user who asks for --l2 on a Bi-LSTM expects it to do something, not to be dropped).
+ */
+function checkApplicable(o: Record<string, unknown>, given: (name: string) => boolean): void {
+  const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const only = (names: string[], ok: boolean, where: string) => {
+    for (const n of names) if (given(n) && !ok) throw new UsageError(`${flag(n)} applies to ${where}; it would be ignored with --model ${o.model}${o.mode === 'serial' ? ' --mode serial' : ''}`);
+  };
+  const crf = o.model === 'crf' || o.model === 'dense-crf';
+  only(['template', 'l2', 'sr', 'minCount'], crf, '--model crf and dense-crf');
+  only(['edgeAbove', 'edgeTop'], o.model === 'dense-crf', '--model dense-crf');
+  only(['hidden', 'optimizer', 'embeddings'], o.model === 'lstm', '--model lstm');
+  if (given('edgeAbove') && given('edgeTop')) throw new UsageError('--edge-above and --edge-top are two rules for the same choice: give one');
+  if (o.mode === 'serial') {
+    if (given('sampling')) throw new UsageError('--sampling applies to --mode async and sync (serial always visits every sentence once a pass)');
+    if (given('threads') && o.threads !== 1) throw new UsageError(`--threads ${o.threads}: --mode serial runs one thread`);
+  }
+  if (typeof o.sr === 'number' && o.sr > 0 && o.sr < 1) throw new UsageError(`--sr must be 0 (off) or a length of at least 1 (got ${o.sr})`);
+}
+
+/** A file the run will write: not empty, not a directory, in an existing writable directory. */
+function checkWritable(path: string, option: string): void {
+  if (path === '') throw new UsageError(`${option} needs a file name (got "")`);
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch { /* does not exist yet: fine */ }
+  if (isDir) throw new UsageError(`${option} ${path}: is a directory; give a file name`);
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`${option} ${path}: ${dir} is not a directory`);
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${option} ${path}: ${code === 'ENOENT' ? `the directory ${dir} does not exist` : `the directory ${dir} is not writable (${code})`}`);
+  }
 }
 
 function round(x: number, d: number): number {

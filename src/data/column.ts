@@ -4,7 +4,7 @@
 // Every line of a file must have the same number of fields.
 import { readFileSync } from 'node:fs';
 import { DataError } from './errors.js';
-import type { Sentence } from './types.js';
+import { tokenLine, type Sentence } from './types.js';
 
 export interface ColumnReadOptions {
   /** the last column is the gold tag (default true) */
@@ -150,5 +150,35 @@ export function readColumnText(text: string, source: string, opts: ColumnReadOpt
 
 /** Reads a column-format file (UTF-8); error messages name `path` as given. */
 export function readColumnFile(path: string, opts: ColumnReadOptions = {}): Sentence[] {
-  return readColumnText(decodeUtf8(readFileSync(path), path), path, opts);
+  return readColumnText(decodeUtf8(readDataFile(path), path), path, opts);
+}
+
+/** The bytes of a data file, or a DataError naming it (missing, a directory, unreadable). */
+export function readDataFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(path, undefined, code === 'EISDIR' ? 'is a directory, not a file' : code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`);
+  }
+}
+
+/** Observation columns per token of read sentences (the first token's: a file's lines all agree). */
+export function observationColumns(sents: readonly Sentence[]): number {
+  return sents[0]?.tokens[0]?.length ?? 0;
+}
+
+/**
+ * Throws a DataError naming the file and line of the first token whose number of observation columns
+ * is not `expected` (the training data's). `against` says what fixed it, e.g. "the model was trained on".
+ */
+export function checkObservationColumns(sents: readonly Sentence[], expected: number, against: string): void {
+  for (const s of sents) {
+    for (let i = 0; i < s.tokens.length; i++) {
+      const n = s.tokens[i].length;
+      if (n !== expected) {
+        throw new DataError(s.source ?? '<input>', tokenLine(s, i), `${n} observation column${n === 1 ? '' : 's'}, but ${against} ${expected}`);
+      }
+    }
+  }
 }

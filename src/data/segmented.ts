@@ -1,8 +1,7 @@
 // Segmented text (Chinese word segmentation): one sentence a line, words separated by whitespace.
 // Each character (Unicode code point) becomes a token whose column 0 is the character; its tag is
 // B (first character of a multi-character word), M (middle), E (last) or S (single-character word).
-import { readFileSync } from 'node:fs';
-import { decodeUtf8 } from './column.js';
+import { decodeUtf8, readDataFile } from './column.js';
 import { DataError } from './errors.js';
 import type { Sentence } from './types.js';
 
@@ -73,7 +72,7 @@ export function readSegmentedText(text: string, source: string, opts: SegmentedR
 
 /** Reads a segmented-text file (UTF-8); error messages name `path` as given. */
 export function readSegmentedFile(path: string, opts: SegmentedReadOptions = {}): Sentence[] {
-  return readSegmentedText(decodeUtf8(readFileSync(path), path), path, opts);
+  return readSegmentedText(decodeUtf8(readDataFile(path), path), path, opts);
 }
 
 /**

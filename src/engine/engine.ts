@@ -72,7 +72,13 @@ export interface PassStats {
   gradientErrorRate: number;
 }
 
-export class InterruptedError extends Error {}
+export class InterruptedError extends Error {
+  /**
+   * The model of the last finished pass, when the trainer was asked to keep one (keepLastPass) and a
+   * pass had finished: the CLI writes it to --out, as Wapiti saves its model on Ctrl-C.
+   */
+  lastPass?: { passes: number; save(path: string): void };
+}
 
 export class Engine {
   private passIndex = 0;

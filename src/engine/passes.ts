@@ -49,8 +49,7 @@ function applyOwn(c: WorkerContext, count: number, lr: number, account: number):
   }
   const t = Atomics.add(c.ctl, Ctl.STEP, 1) + 1;
   const lrt = adamRate(lr, opt.beta1, opt.beta2, t);
-  const m = slot.mOffset >= 0 ? slot.mOffset : opt.mOffset;
-  const v = slot.vOffset >= 0 ? slot.vOffset : opt.vOffset;
+  const { m, v } = moments(c);
   if (plan.lazy) {
     c.ownSteps++;
     return k.adam_apply_lazy(w, slot.gOffset, m, v, slot.listOffset, count, lrt, opt.beta1, opt.beta2, opt.eps, plan.stampsOffset, tag, slot.lastOffset, c.ownSteps, plan.model.lazyRows!.rowStamp);
@@ -64,8 +63,7 @@ export function catchUpListed(c: WorkerContext, from: number, count: number): vo
   const opt = plan.optimizer;
   if (!plan.lazy || opt.kind !== 'adam') return;
   const slot = plan.slots[c.index];
-  const m = slot.mOffset >= 0 ? slot.mOffset : opt.mOffset;
-  const v = slot.vOffset >= 0 ? slot.vOffset : opt.vOffset;
+  const { m, v } = moments(c);
   const lrt = adamRate(c.ctlF32[Ctl.LR], opt.beta1, opt.beta2, Math.max(1, Atomics.load(c.ctl, Ctl.STEP)));
   k.adam_catch_up_list(plan.model.wOffset, m, v, slot.listOffset + from * 12, count, slot.lastOffset, c.ownSteps, lrt, opt.beta1, opt.beta2, opt.eps, plan.model.lazyRows!.rowStamp);
 }
@@ -79,14 +77,21 @@ function catchUpRows(c: WorkerContext, lr: number): void {
   const opt = plan.optimizer;
   if (!plan.lazy || opt.kind !== 'adam') return;
   const slot = plan.slots[c.index];
-  const m = slot.mOffset >= 0 ? slot.mOffset : opt.mOffset;
-  const v = slot.vOffset >= 0 ? slot.vOffset : opt.vOffset;
+  const { m, v } = moments(c);
   const lrt = adamRate(lr, opt.beta1, opt.beta2, Math.max(1, Atomics.load(c.ctl, Ctl.STEP)));
   let row = 0;
   for (const t of plan.model.lazyRows!.tables) {
     k.adam_catch_up_rows(plan.model.wOffset, m, v, t.offset, t.dim, t.rows, slot.lastOffset + row * 4, c.ownSteps, lrt, opt.beta1, opt.beta2, opt.eps);
     row += t.rows;
   }
+}
+
+/** This worker's Adam moments: its own (async with several workers) or the shared ones. */
+function moments(c: WorkerContext): { m: number; v: number } {
+  const slot = c.plan.slots[c.index];
+  const opt = c.plan.optimizer;
+  if (opt.kind !== 'adam') throw new Error('moments: not an Adam run');
+  return { m: slot.mOffset >= 0 ? slot.mOffset : opt.mOffset, v: slot.vOffset >= 0 ? slot.vOffset : opt.vOffset };
 }
 
 /** Adam's bias-corrected step size at step t (1-based). */

@@ -46,7 +46,12 @@ export function encodeModel(header: object, weights: Float32Array): Buffer {
 /** Writes path atomically: a temporary file beside it, fsync, then rename over the old one. */
 export function writeFileAtomic(path: string, data: Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (e) {
+    throw new Error(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   try {
     writeSync(fd, data);
     fsyncSync(fd);
@@ -56,7 +61,12 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
     throw e;
   }
   closeSync(fd);
-  renameSync(tmp, path);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw new Error(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 export function saveModel(path: string, header: object, weights: Float32Array): void {
@@ -66,8 +76,11 @@ export function saveModel(path: string, header: object, weights: Float32Array): 
 export function loadModel<H>(path: string, maxBytes = 8 * 2 ** 30): ModelFile<H> {
   let size: number;
   try {
-    size = statSync(path).size;
+    const st = statSync(path);
+    if (st.isDirectory()) throw new ModelFileError(path, 'is a directory, not a model file');
+    size = st.size;
   } catch (e) {
+    if (e instanceof ModelFileError) throw e;
     throw new ModelFileError(path, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (size < FIXED + 4) throw new ModelFileError(path, `not an asyngrad model (only ${size} bytes)`);

@@ -1,7 +1,8 @@
 // The three tasks: how to read their files, which derived columns and template they use, how they
 // are scored, and the paper's SGD settings (../shared/PAPER.md, Dense CRF section).
 import { addPosColumns, addSegColumns } from '../data/derived.js';
-import { readColumnFile } from '../data/column.js';
+import { observationColumns, readColumnFile } from '../data/column.js';
+import { DataError } from '../data/errors.js';
 import { readSegmentedFile } from '../data/segmented.js';
 import type { Sentence } from '../data/types.js';
 
@@ -18,6 +19,11 @@ export interface TaskSpec {
   l2: number;
   /** passes that reach the published accuracy with the defaults */
   passes: number;
+  /**
+   * the observation columns the bundled template and the Bi-LSTM read, before the tag column (the
+   * derived columns are appended after them, so the bundled template needs exactly these)
+   */
+  columns: readonly string[];
   read(path: string, labeled?: boolean): Sentence[];
   /** appends derived observation columns (word suffixes, character class…) */
   derive(sentences: Sentence[]): Sentence[];
@@ -31,6 +37,7 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
     decay: 0.9,
     l2: 0.5,
     passes: 30,
+    columns: ['word', 'POS tag'],
     read: (p, labeled = true) => readColumnFile(p, { labeled }),
     derive: (s) => addPosColumns(s),
   },
@@ -46,6 +53,7 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
     decay: 0.95,
     l2: 0.25,
     passes: 30,
+    columns: ['word'],
     read: (p, labeled = true) => readColumnFile(p, { labeled }),
     derive: (s) => addPosColumns(s),
   },
@@ -56,6 +64,7 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
     decay: 0.9,
     l2: 1,
     passes: 30,
+    columns: ['character'],
     read: (p, labeled = true) => readSegmentedFile(p, { labeled }),
     derive: (s) => addSegColumns(s),
   },
@@ -73,4 +82,18 @@ export function taskSpec(name: string): TaskSpec {
   const t = TASK_SPECS[name as TaskName];
   if (!t) throw new Error(`--task must be one of ${TASKS.join(', ')} (got "${name}")`);
   return t;
+}
+
+/**
+ * Checks that training data has the observation columns the task's bundled template (`exact`) or the
+ * Bi-LSTM (at least) reads, and returns how many it has (every later file must have as many).
+ */
+export function trainingColumns(spec: TaskSpec, sents: readonly Sentence[], exact: boolean): number {
+  const n = observationColumns(sents);
+  const want = spec.columns.length;
+  if (exact ? n !== want : n < want) {
+    const s = sents[0];
+    throw new DataError(s?.source ?? '<input>', s?.line, `${n} observation column${n === 1 ? '' : 's'} before the tag, but ${spec.name} ${exact ? 'with the bundled template' : 'with the Bi-LSTM'} reads ${exact ? '' : 'at least '}${want} (${spec.columns.join(', ')})${exact ? '; give a template of your own with --template for other columns' : ''}`);
+  }
+  return n;
 }

@@ -13,7 +13,8 @@ import { CrfModel, type CrfData } from '../models/crf/model.js';
 import { CrfTagger, type CrfHeader } from '../models/crf/tagger.js';
 import { Rng } from '../runtime/rng.js';
 import { scoreTask, type Score } from './score.js';
-import { taskSpec, type TaskName } from './tasks.js';
+import { taskSpec, trainingColumns, type TaskName } from './tasks.js';
+import { checkObservationColumns } from '../data/column.js';
 
 export interface TrainCrfOptions {
   task: TaskName;
@@ -61,6 +62,8 @@ export interface TrainCrfOptions {
   resume?: boolean;
   /** aborting it (Ctrl-C) stops the pass, writes the checkpoint of the last finished pass, and rejects with InterruptedError */
   signal?: AbortSignal;
+  /** with signal: the InterruptedError carries the model of the last finished pass (a copy of w is kept each pass) */
+  keepLastPass?: boolean;
   /** called before each pass with the live shared weights (inspection; tests inject faults here) */
   beforePass?: (pass: number, weights: Float32Array) => void;
   onTick?: (done: number, total: number) => void;
@@ -120,7 +123,9 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
   const seed = o.seed ?? 1;
 
   const t0 = performance.now();
-  const trainSents = spec.derive(spec.read(o.train));
+  const trainRaw = spec.read(o.train);
+  const columns = trainingColumns(spec, trainRaw, o.template === undefined);
+  const trainSents = spec.derive(trainRaw);
   const templatePath = o.template ?? builtinTemplatePath(o.task);
   const templateText = readTemplateFile(templatePath);
   const template = parseTemplate(templateText, templatePath);
@@ -135,6 +140,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
   const load = (path: string | undefined): { sents: Sentence[]; data: CrfData } | undefined => {
     if (!path) return undefined;
     const sents = spec.read(path);
+    checkObservationColumns(sents, columns, `the training data (${o.train}) has`);
     return { sents, data: extract(spec.derive(sents), template, dict, labels, { unknownTag: 'ignore' }) };
   };
   const test = load(o.test), dev = load(o.dev);
@@ -176,6 +182,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
         w.set(ck.vectors[0]);
         if (average) avgView().set(ck.vectors[1]);
         start = ck.header.pass;
+        if (start > passes) throw new Error(`--resume: the checkpoint ${o.checkpoint} has ${start} finished passes, more than --passes ${passes}`);
         averaged = ck.header.counters.averaged ?? 0;
         elapsed = ck.header.elapsed;
         history.push(...ck.header.history);
@@ -184,15 +191,35 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
     const saveCheckpoint = (pass: number, weights: Float32Array, avg: Float32Array | null) => {
       if (o.checkpoint) writeCheckpoint(o.checkpoint, { pass, elapsed, counters: { averaged }, fingerprint, history }, avg ? [weights, avg] : [weights]);
     };
+    const makeTagger = (weights: Float32Array, passesDone: number) => {
+      const header: CrfHeader = {
+        format: 'asyngrad-crf',
+        task: o.task,
+        model: o.model,
+        ...shape,
+        labels: [...labels.labels],
+        template: templateText,
+        templateSource: template.source,
+        columns,
+        features: [...dict.features],
+        training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes: passesDone, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
+      };
+      return new CrfTagger(header, weights, dict);
+    };
     const every = o.checkpointEvery ?? 0;
     const onAbort = () => engine.abort();
     o.signal?.addEventListener('abort', onAbort);
     for (let p = start; p < passes; p++) {
-      if (o.signal?.aborted) throw new InterruptedError(`interrupted before pass ${p + 1}`);
+      if (o.signal?.aborted) {
+        const err = new InterruptedError(`interrupted before pass ${p + 1}`);
+        const weights = average && averaged > 0 ? avgView().slice() : w.slice();
+        if (o.keepLastPass && p > 0) err.lastPass = { passes: p, save: (path) => makeTagger(weights, p).save(path) };
+        throw err;
+      }
       const lr = lr0 * Math.pow(decay, p);
       o.beforePass?.(p + 1, w);
       // State at the end of the last finished pass, for a checkpoint if this pass is interrupted.
-      const snapshot = o.checkpoint && o.signal ? w.slice() : null;
+      const snapshot = (o.checkpoint || o.keepLastPass) && o.signal ? w.slice() : null;
       const avgSnapshot = snapshot && average ? avgView().slice() : null;
       const numSamples = o.sr ? model.writeMiniSamples(engine.memory, new Rng(seed, 0x5eed + p)) : model.numSentences;
       let s;
@@ -201,7 +228,12 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       } catch (e) {
         if (e instanceof InterruptedError && snapshot) {
           saveCheckpoint(p, snapshot, avgSnapshot);
-          throw new InterruptedError(`interrupted in pass ${p + 1}; checkpoint of pass ${p} written to ${o.checkpoint}`);
+          const err = new InterruptedError(`interrupted in pass ${p + 1}${o.checkpoint ? `; checkpoint of pass ${p} written to ${o.checkpoint}` : ''}`);
+          if (o.keepLastPass && p > 0) {
+            const weights = avgSnapshot && averaged > 0 ? avgSnapshot : snapshot;
+            err.lastPass = { passes: p, save: (path) => makeTagger(weights, p).save(path) };
+          }
+          throw err;
         }
         throw e;
       }
@@ -244,19 +276,8 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       }
     }
     o.signal?.removeEventListener('abort', onAbort);
-    const header: CrfHeader = {
-      format: 'asyngrad-crf',
-      task: o.task,
-      model: o.model,
-      ...shape,
-      labels: [...labels.labels],
-      template: templateText,
-      templateSource: template.source,
-      features: [...dict.features],
-      training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
-    };
     const final = average && averaged > 0 ? new Float32Array(engine.memory.buffer, model.avgOffset, model.params).slice() : w.slice();
-    return { tagger: new CrfTagger(header, final, dict), history, info };
+    return { tagger: makeTagger(final, passes), history, info };
   } finally {
     await engine.close();
   }

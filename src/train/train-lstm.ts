@@ -10,7 +10,8 @@ import { decodeLstm } from '../models/lstm/decoder.js';
 import { LstmTagger, type LstmHeader } from '../models/lstm/tagger.js';
 import type { Sentence } from '../data/types.js';
 import { scoreTask } from './score.js';
-import { LSTM_DEFAULTS, taskSpec, type TaskName } from './tasks.js';
+import { LSTM_DEFAULTS, taskSpec, trainingColumns, type TaskName } from './tasks.js';
+import { checkObservationColumns } from '../data/column.js';
 import { DivergenceError, type DataInfo, type PassReport } from './train-crf.js';
 
 export interface TrainLstmOptions {
@@ -49,6 +50,8 @@ export interface TrainLstmOptions {
   checkpointEvery?: number;
   resume?: boolean;
   signal?: AbortSignal;
+  /** with signal: the InterruptedError carries the model of the last finished pass (as in trainCrf) */
+  keepLastPass?: boolean;
   onPass?: (r: PassReport) => void;
   onTick?: (done: number, total: number) => void;
   onReady?: (info: DataInfo) => void;
@@ -73,6 +76,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   if (!(lr0 > 0)) throw new Error(`--lr must be positive (got ${lr0})`);
   const t0 = performance.now();
   let trainSents = spec.read(o.train);
+  const columns = trainingColumns(spec, trainSents, false);
   if (o.limit) trainSents = trainSents.slice(0, o.limit);
   const base = taskInputs(o.task);
   const shape = { ...base, H: o.hidden ?? base.H };
@@ -82,6 +86,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   const load = (path?: string): { sents: Sentence[]; data: LstmData } | undefined => {
     if (!path) return undefined;
     const sents = spec.read(path);
+    checkObservationColumns(sents, columns, `the training data (${o.train}) has`);
     return { sents, data: encode(sents, shape, vocabs, (t) => labels.id(t)) };
   };
   const test = load(o.test), dev = load(o.dev);
@@ -116,6 +121,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
         state().forEach((v, i) => v.set(ck.vectors[i]));
         engine.optimizerStep = ck.header.counters.step ?? 0;
         start = ck.header.pass;
+        if (start > passes) throw new Error(`--resume: the checkpoint ${o.checkpoint} has ${start} finished passes, more than --passes ${passes}`);
         elapsed = ck.header.elapsed;
         history.push(...ck.header.history);
       }
@@ -123,19 +129,34 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     const save = (pass: number, vectors: Float32Array[], step: number) => {
       if (o.checkpoint) writeCheckpoint(o.checkpoint, { pass, elapsed, counters: { step }, fingerprint, history }, vectors);
     };
+    const makeTagger = (weights: Float32Array, passesDone: number) => {
+      const header: LstmHeader = {
+        format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels], columns,
+        vocabs: vocabs.map((v) => v.values),
+        training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes: passesDone, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed },
+      };
+      return new LstmTagger(header, weights);
+    };
     const onAbort = () => engine.abort();
     o.signal?.addEventListener('abort', onAbort);
     for (let p = start; p < passes; p++) {
-      if (o.signal?.aborted) throw new InterruptedError(`interrupted before pass ${p + 1}`);
+      if (o.signal?.aborted) {
+        const err = new InterruptedError(`interrupted before pass ${p + 1}`);
+        const weights = w.slice();
+        if (o.keepLastPass && p > 0) err.lastPass = { passes: p, save: (path) => makeTagger(weights, p).save(path) };
+        throw err;
+      }
       const lr = lr0 * Math.pow(decay, p);
-      const snapshot = o.checkpoint && o.signal ? { vectors: state().map((v) => v.slice()), step: engine.optimizerStep } : null;
+      const snapshot = (o.checkpoint || o.keepLastPass) && o.signal ? { vectors: state().map((v) => v.slice()), step: engine.optimizerStep } : null;
       let s;
       try {
         s = await engine.runPass(lr, { onTick: o.onTick, pass: p });
       } catch (e) {
         if (e instanceof InterruptedError && snapshot) {
           save(p, snapshot.vectors, snapshot.step);
-          throw new InterruptedError(`interrupted in pass ${p + 1}; checkpoint of pass ${p} written to ${o.checkpoint}`);
+          const err = new InterruptedError(`interrupted in pass ${p + 1}${o.checkpoint ? `; checkpoint of pass ${p} written to ${o.checkpoint}` : ''}`);
+          if (o.keepLastPass && p > 0) err.lastPass = { passes: p, save: (path) => makeTagger(snapshot.vectors[0], p).save(path) };
+          throw err;
         }
         throw e;
       }
@@ -165,12 +186,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       if (every > 0 && ((p + 1) % every === 0 || p === passes - 1)) save(p + 1, state(), engine.optimizerStep);
     }
     o.signal?.removeEventListener('abort', onAbort);
-    const header: LstmHeader = {
-      format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels],
-      vocabs: vocabs.map((v) => v.values),
-      training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed },
-    };
-    return { tagger: new LstmTagger(header, w.slice()), history, info };
+    return { tagger: makeTagger(w.slice(), passes), history, info };
   } finally {
     await engine.close();
   }

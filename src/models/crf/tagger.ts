@@ -1,6 +1,7 @@
 // A trained CRF as a user holds it: dictionaries, template and weights; tags sentences, saves and
 // loads the versioned model file (src/io/model-file.ts).
 import type { Sentence } from '../../data/types.js';
+import { checkObservationColumns } from '../../data/column.js';
 import { FeatureDictionary, LabelDictionary } from '../../features/dictionary.js';
 import { extract } from '../../features/extract.js';
 import { parseTemplate, type Template } from '../../features/template.js';
@@ -23,6 +24,8 @@ export interface CrfHeader {
   labels: string[];
   template: string;
   templateSource: string;
+  /** observation columns of the training data, before derived ones (absent in files before it was kept) */
+  columns?: number;
   features: string[];
   /** how it was trained (informational) */
   training?: Record<string, unknown>;
@@ -82,6 +85,7 @@ export class CrfTagger {
   }
 
   private predictSentences(sentences: Sentence[]): string[][] {
+    if (this.header.columns !== undefined) checkObservationColumns(sentences, this.header.columns, 'the model was trained on');
     const ids = this.decodeIds(this.features(this.prepare(sentences)));
     return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
   }
@@ -114,6 +118,7 @@ function crfHeaderProblem(h: CrfHeader): string | null {
   if (!(Number.isSafeInteger(Y) && Y >= 1 && Number.isSafeInteger(F) && F >= 0 && Number.isSafeInteger(E) && E >= 0 && E <= F)) {
     return `shape Y=${JSON.stringify(Y)} F=${JSON.stringify(F)} E=${JSON.stringify(E)}: need integers Y >= 1, F >= 0, 0 <= E <= F`;
   }
+  if (h.columns !== undefined && !(Number.isSafeInteger(h.columns) && h.columns >= 1)) return `columns ${JSON.stringify(h.columns)} is not a positive integer`;
   if (!strings(h.labels) || h.labels.length !== Y) return `labels must be ${Y} strings`;
   if (!strings(h.features) || h.features.length !== F) return `features must be ${F} strings`;
   if (typeof h.template !== 'string' || typeof h.templateSource !== 'string') return 'template and templateSource must be strings';

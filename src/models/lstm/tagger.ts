@@ -1,5 +1,6 @@
 // A trained Bi-LSTM tagger: vocabularies, labels and weights; tags, evaluates, saves and loads.
 import type { Sentence } from '../../data/types.js';
+import { checkObservationColumns } from '../../data/column.js';
 import { loadModel, saveModel, ModelFileError } from '../../io/model-file.js';
 import { ArenaLayout } from '../../runtime/arena.js';
 import { compileKernels, heapBase, instantiate } from '../../runtime/wasm.js';
@@ -17,6 +18,8 @@ export interface LstmHeader {
   labels: string[];
   /** vocabulary of each input field, id order (id 0 = UNK) */
   vocabs: string[][];
+  /** observation columns of the training data (absent in files before it was kept) */
+  columns?: number;
   training?: Record<string, unknown>;
 }
 
@@ -50,6 +53,7 @@ export class LstmTagger {
   }
 
   private predictSentences(sentences: Sentence[]): string[][] {
+    if (this.header.columns !== undefined) checkObservationColumns(sentences, this.header.columns, 'the model was trained on');
     const shape = { ...taskInputs(this.task), H: this.header.H };
     const data = encode(sentences, shape, this.vocabs, (t) => this.labelIndex.get(t) ?? -1);
     const L = this.layout();
@@ -77,6 +81,7 @@ export class LstmTagger {
   static fromFile(path: string, header: LstmHeader, weights: Float32Array): LstmTagger {
     if (header?.format !== 'asyngrad-lstm') throw new ModelFileError(path, 'not a Bi-LSTM model');
     if (!Array.isArray(header.labels) || !Array.isArray(header.vocabs) || !Number.isInteger(header.H)) throw new ModelFileError(path, 'corrupt Bi-LSTM header');
+    if (header.columns !== undefined && !(Number.isSafeInteger(header.columns) && header.columns >= 1)) throw new ModelFileError(path, `corrupt Bi-LSTM header (columns ${JSON.stringify(header.columns)})`);
     try {
       return new LstmTagger(header, weights);
     } catch (e) {
