@@ -33,5 +33,20 @@ describe('library API (README example)', () => {
     expect(tags[0][0]).toBe('B-NP');
     expect(score.f1).toBeGreaterThan(75);
     expect(again.evaluate(testFile)).toEqual(score);
+    // tokens without the POS column the model was trained on are refused, not tagged as nonsense
+    expect(() => tagger.predict([['He', 'reckons']])).toThrow(/1 observation column, but the model was trained on 2/);
+  });
+
+  it('train: model defaults to crf, model lstm trains a Bi-LSTM, and a missing train file is named', async () => {
+    const { train } = await import(packageFile('dist', 'index.js'));
+    const data = packageFile('data', 'conll2000', 'train.txt');
+    const dir = mkdtempSync(join(tmpdir(), 'asyngrad-lib2-'));
+    const small = join(dir, 'small.txt');
+    writeFileSync(small, readFileSync(data, 'utf8').split(/\n\s*\n/).slice(0, 60).join('\n\n') + '\n');
+    const crf = await train({ task: 'chunking', train: small, mode: 'serial', passes: 1 });
+    expect(crf.tagger.header.model).toBe('crf');
+    const lstm = await train({ task: 'chunking', model: 'lstm', train: small, mode: 'serial', passes: 1, hidden: 8 });
+    expect(lstm.tagger.header.model).toBe('lstm');
+    await expect(train({ task: 'chunking' })).rejects.toThrow(/options\.train \(the training file\) is required/);
   });
 });
