@@ -98,6 +98,12 @@ describe('asyngrad CLI', () => {
     const t = run('tag', '--model-file', model, '--input', subset('test.txt', 3));
     expect(t.code, t.err).toBe(0);
     expect(t.out.split('\n')[0].split(' ')).toHaveLength(4); // word POS gold predicted
+    // a tab-separated input comes back tab-separated
+    const tabbed = join(dir, 'tabbed.txt');
+    writeFileSync(tabbed, readFileSync(subset('test.txt', 2, true), 'utf8').replace(/ /g, '\t'));
+    const tt = run('tag', '--model-file', model, '--input', tabbed);
+    expect(tt.code, tt.err).toBe(0);
+    expect(tt.out.split('\n')[0].split('\t')).toHaveLength(3);
     const words = join(dir, 'words-only.txt');
     writeFileSync(words, 'He\nreckons\n');
     const u = run('tag', '--model-file', model, '--input', words);
@@ -124,6 +130,11 @@ describe('asyngrad CLI', () => {
       expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(2);
       expect(r.err, args.join(' ')).toMatch(msg);
     }
+    const noB = join(dir, 'nob.txt');
+    writeFileSync(noB, 'U00:%x[0,0]\n');
+    const nb = run('train', '--train', train, '--template', noB, '--passes', '1');
+    expect(nb.code).toBe(1);
+    expect(nb.err).toMatch(/nob\.txt: the template has no B line/);
     const e = run('train', '--train', dir, '--passes', '1');
     expect(e.code).toBe(1);
     expect(e.err).toMatch(/is a directory, not a file/);

@@ -76,7 +76,7 @@ describe('parseTemplate', () => {
     const e = thrown(() => FeatureDictionary.build(data, t));
     expect([e.file, e.line]).toEqual(['pos.txt', 3]);
     expect(e.message).toBe(
-      'pos.txt:3: U10:%x[0,5] uses column 5, but train.txt has 3 observation columns (0..2; the tag column is not visible to templates)',
+      'pos.txt:3: U10:%x[0,5] uses column 5, but train.txt has 3 observation columns counting the derived ones the task appends after the file\'s own (0..2; README "Tasks and data formats"; the tag column is not visible to templates)',
     );
     // and in extract (e.g. test data with fewer columns than the training data)
     const ok = parseTemplate('U00:%x[0,2]\n', 'ok.txt');

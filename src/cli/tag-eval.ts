@@ -1,5 +1,5 @@
 // `asyngrad tag` and `asyngrad eval` with a saved model.
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadTagger } from '../models/load.js';
 import { tagsToWords } from '../data/segmented.js';
@@ -31,7 +31,9 @@ export function registerTagEval(program: Command): void {
         });
         out = lines.join('\n') + '\n';
       } else {
-        out = sents.map((s, i) => s.tokens.map((t, j) => [...t, tags[i][j]].join(' ')).join('\n') + '\n').join('\n');
+        // the input's separator: tab-separated files stay tab-separated
+        const sep = firstLineHasTab(o.input) ? '\t' : ' ';
+        out = sents.map((s, i) => s.tokens.map((t, j) => [...t, tags[i][j]].join(sep)).join('\n') + '\n').join('\n');
       }
       if (o.output) writeFileSync(o.output, out);
       else process.stdout.write(out);
@@ -50,4 +52,17 @@ export function registerTagEval(program: Command): void {
       if (o.json) console.log(JSON.stringify({ task: tagger.task, model: tagger.header.model, ...score }));
       else console.log(`${tagger.task}: ${tagger.task === 'pos' ? 'accuracy' : 'F1'} ${headline(tagger.task, score).toFixed(2)} (${JSON.stringify(score)})`);
     });
+}
+
+/** Whether the first non-blank line of a file (read from its first 64 KiB) separates fields by tabs. */
+function firstLineHasTab(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(65536);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const line = buf.subarray(0, n).toString('utf8').split('\n').find((l) => l.trim() !== '') ?? '';
+    return line.trim().includes('\t');
+  } finally {
+    closeSync(fd);
+  }
 }

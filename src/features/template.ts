@@ -165,7 +165,7 @@ export function checkColumns(t: Template, nCols: number, dataSource = 'the data'
         throw new DataError(
           t.source,
           tl.line,
-          `${tl.text} uses column ${m.col}, but ${dataSource} has ${nCols} observation column${nCols === 1 ? '' : 's'} (0..${nCols - 1}; the tag column is not visible to templates)`,
+          `${tl.text} uses column ${m.col}, but ${dataSource} has ${nCols} observation column${nCols === 1 ? '' : 's'} counting the derived ones the task appends after the file's own (0..${nCols - 1}; README "Tasks and data formats"; the tag column is not visible to templates)`,
         );
       }
     }

@@ -15,6 +15,7 @@ import { Rng } from '../runtime/rng.js';
 import { scoreTask, type Score } from './score.js';
 import { taskSpec, trainingColumns, type TaskName } from './tasks.js';
 import { checkObservationColumns } from '../data/column.js';
+import { DataError } from '../data/errors.js';
 
 export interface TrainCrfOptions {
   task: TaskName;
@@ -129,6 +130,9 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
   const templatePath = o.template ?? builtinTemplatePath(o.task);
   const templateText = readTemplateFile(templatePath);
   const template = parseTemplate(templateText, templatePath);
+  if (template.unigram.length === 0) throw new DataError(templatePath, undefined, 'the template has no U lines, so the model would have no observation features');
+  // CRF++ leaves the transitions out of a template without B; here they are always in the model
+  if (!template.hasBigram) throw new DataError(templatePath, undefined, 'the template has no B line: asyngrad\'s CRFs always model label transitions (CRF++ would leave them out); add a line "B"');
   const dict = FeatureDictionary.build(trainSents, template, { minCount: o.minCount ?? 1 });
   const labels = LabelDictionary.build(trainSents);
   let E = 0;
