@@ -1,4 +1,4 @@
-// `npm run bench -- lstm [--data DIR] [--passes N] [--limit N] [--rounds R] [--no-pytorch]`: seconds per
+// `npm run bench -- lstm [--data DIR] [--passes N] [--limit N] [--rounds R] [--no-pytorch] [--pairs-only]`: seconds per
 // pass of the Bi-LSTM tagger on CoNLL-2000 (H = 280, word 200 + POS 80 embeddings, per-sentence Adam)
 // for asyngrad serial and async at 1 and 2 workers, and the same architecture in PyTorch (Debian
 // python3-torch 1.13 on OpenBLAS, OPENBLAS_NUM_THREADS=1): one thread, two intra-op threads, and
@@ -61,9 +61,10 @@ export async function benchLstm(args: string[]): Promise<void> {
     return summary.seconds_per_pass as number;
   };
 
-  // the single-thread and intra-op references, once each
-  if (ours) for (const [mode, threads] of [['serial', 1], ['async', 1]] as [Mode, number][]) await runOurs(mode, threads);
-  if (pytorch) for (const mode of ['threads1', 'threads2'] as PyMode[]) runPytorch(mode);
+  // the single-thread and intra-op references, once each (--pairs-only: just the target's pair)
+  const refs = !args.includes('--pairs-only');
+  if (ours && refs) for (const [mode, threads] of [['serial', 1], ['async', 1]] as [Mode, number][]) await runOurs(mode, threads);
+  if (pytorch && refs) for (const mode of ['threads1', 'threads2'] as PyMode[]) runPytorch(mode);
 
   // the target's pair, in paired rounds
   const ratios: number[] = [], asyn: number[] = [], hog: number[] = [];
