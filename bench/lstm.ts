@@ -78,7 +78,8 @@ export async function benchLstm(args: string[]): Promise<void> {
     if (pytorch) hog.push(h);
     if (ours && pytorch) ratios.push(a / h);
   }
-  emit({
+  // the pair's summary needs both sides (--no-pytorch or --pytorch-only leave one out)
+  if (ours && pytorch) emit({
     summary: `async(2) against PyTorch Hogwild(2), ${rounds} paired rounds (back to back, alternating order): seconds per pass and ratio per round`,
     asyngrad_async2_seconds_per_pass: asyn.map((x) => round(x, 2)),
     pytorch_hogwild2_seconds_per_pass: hog.map((x) => round(x, 2)),

@@ -195,27 +195,32 @@ describe('Ctrl-C', () => {
     expect(past.err).toMatch(/more than --passes 1/);
   });
 
-  it('SIGINT with --out and no checkpoint writes the model of the last finished pass', async () => {
+  it('SIGINT with --out writes the model: as it stood without a checkpoint, of the last finished pass with one', async () => {
     const { spawn } = await import('node:child_process');
-    const train = subset('train.txt', 3000);
-    const out = join(dir, 'interrupted.model');
-    const child = spawn(process.execPath, [cli, 'train', '--model', 'crf', '--train', train, '--test', subset('test.txt', 200), '--passes', '200', '--mode', 'serial', '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let so = '', err = '';
-    child.stdout.on('data', (d) => {
-      so += d;
-      if (so.includes('"pass":2,')) child.kill('SIGINT');
-    });
-    child.stderr.on('data', (d) => (err += d));
-    const code = await new Promise((r) => child.on('exit', r));
-    expect(code).toBe(130);
-    const passes = Number(/the model of pass (\d+) written to/.exec(err)?.[1]);
-    expect(passes).toBeGreaterThanOrEqual(2);
-    const last = JSON.parse(so.trim().split('\n').pop()!);
-    expect(last).toMatchObject({ interrupted: true, model_file: out });
-    const e = run('eval', '--model-file', out, '--test', subset('test.txt', 200), '--json');
-    expect(e.code, e.err).toBe(0);
-    // the model is pass `passes`'s: it scores what that pass's line said
-    const passLine = so.trim().split('\n').map((l) => JSON.parse(l)).find((x) => x.pass === passes);
-    expect(JSON.parse(e.out).f1).toBeCloseTo(passLine.test.f1, 2); // (pass lines round to 2 decimals)
+    const train = subset('train.txt', 3000), test = subset('test.txt', 200);
+    const interrupt = async (extra: string[]) => {
+      const out = join(dir, `interrupted-${extra.length}.model`);
+      const child = spawn(process.execPath, [cli, 'train', '--model', 'crf', '--train', train, '--test', test, '--passes', '200', '--mode', 'serial', '--out', out, '--json', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let so = '', err = '';
+      child.stdout.on('data', (d) => {
+        so += d;
+        if (so.includes('"pass":2,')) child.kill('SIGINT');
+      });
+      child.stderr.on('data', (d) => (err += d));
+      const code = await new Promise((r) => child.on('exit', r));
+      expect(code).toBe(130);
+      expect(JSON.parse(so.trim().split('\n').pop()!)).toMatchObject({ interrupted: true, model_file: out });
+      const e = run('eval', '--model-file', out, '--test', test, '--json');
+      expect(e.code, e.err).toBe(0);
+      return { err, f1: JSON.parse(e.out).f1 as number, passes: so.trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.pass) };
+    };
+    const partial = await interrupt([]);
+    expect(partial.err).toMatch(/the model as it stood \(\d+ passes and part of pass \d+\) written to/);
+    expect(partial.f1).toBeGreaterThan(80);
+    const exact = await interrupt(['--checkpoint', join(dir, 'interrupted.ckpt')]);
+    const done = Number(/the model of pass (\d+) written to/.exec(exact.err)?.[1]);
+    expect(done).toBeGreaterThanOrEqual(2);
+    // the model is pass `done`'s: it scores what that pass's line said (lines round to 2 decimals)
+    expect(exact.f1).toBeCloseTo(exact.passes.find((x) => x.pass === done).test.f1, 2);
   });
 });

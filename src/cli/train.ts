@@ -96,9 +96,9 @@ export function registerTrain(program: Command): void {
           if (r.pass < passes) bar.begin(++pass, passes, r.samples);
         },
       };
-      const keepLastPass = o.out !== undefined;
+      const keepModel = o.out !== undefined;
       const result = await (o.model === 'lstm'
-        ? trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepLastPass, ...common })
+        ? trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepModel, ...common })
         : trainCrf({
         task,
         model: o.model,
@@ -124,15 +124,19 @@ export function registerTrain(program: Command): void {
         checkpointEvery: o.checkpointEvery,
         resume: o.resume,
         signal: interrupt.signal,
-        keepLastPass,
+        keepModel,
         ...common,
       })).catch((e: unknown) => {
-        // Ctrl-C: the model of the last finished pass goes to --out (as Wapiti saves on interrupt)
+        // Ctrl-C: the model goes to --out (as Wapiti saves on interrupt): the last finished pass's when
+        // there is a checkpoint snapshot of it, else the weights as the interrupted pass left them
         if (e instanceof InterruptedError) {
-          const saved = e.lastPass !== undefined && o.out !== undefined;
+          const m = e.model;
+          const saved = m !== undefined && o.out !== undefined;
           if (saved) {
-            e.lastPass!.save(o.out);
-            e.message += `; the model of pass ${e.lastPass!.passes} written to ${o.out}`;
+            m.save(o.out);
+            e.message += m.partial
+              ? `; the model as it stood (${m.passes} passes and part of pass ${m.passes + 1}) written to ${o.out}`
+              : `; the model of pass ${m.passes} written to ${o.out}`;
           }
           // --json readers get a last line that says how the run ended
           if (o.json) console.log(JSON.stringify({ interrupted: true, passes: pass - 1, model_file: saved ? o.out : null, message: e.message }));

@@ -74,10 +74,11 @@ export interface PassStats {
 
 export class InterruptedError extends Error {
   /**
-   * The model of the last finished pass, when the trainer was asked to keep one (keepLastPass) and a
-   * pass had finished: the CLI writes it to --out, as Wapiti saves its model on Ctrl-C.
+   * The model to keep, when the trainer was asked for one (keepModel): the CLI writes it to --out, as
+   * Wapiti saves its model on Ctrl-C. That of the last finished pass when the trainer had it (between
+   * passes, or a checkpoint snapshot), else the weights as the interrupted pass left them (partial).
    */
-  lastPass?: { passes: number; save(path: string): void };
+  model?: { passes: number; partial: boolean; save(path: string): void };
 }
 
 export class Engine {

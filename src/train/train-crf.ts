@@ -63,8 +63,8 @@ export interface TrainCrfOptions {
   resume?: boolean;
   /** aborting it (Ctrl-C) stops the pass, writes the checkpoint of the last finished pass, and rejects with InterruptedError */
   signal?: AbortSignal;
-  /** with signal: the InterruptedError carries the model of the last finished pass (a copy of w is kept each pass) */
-  keepLastPass?: boolean;
+  /** with signal: the InterruptedError carries a model to keep (InterruptedError.model) */
+  keepModel?: boolean;
   /** called before each pass with the live shared weights (inspection; tests inject faults here) */
   beforePass?: (pass: number, weights: Float32Array) => void;
   onTick?: (done: number, total: number) => void;
@@ -217,25 +217,29 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       if (o.signal?.aborted) {
         const err = new InterruptedError(`interrupted before pass ${p + 1}`);
         const weights = average && averaged > 0 ? avgView().slice() : w.slice();
-        if (o.keepLastPass && p > 0) err.lastPass = { passes: p, save: (path) => makeTagger(weights, p).save(path) };
+        if (o.keepModel && p > 0) err.model = { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
         throw err;
       }
       const lr = lr0 * Math.pow(decay, p);
       o.beforePass?.(p + 1, w);
       // State at the end of the last finished pass, for a checkpoint if this pass is interrupted.
-      const snapshot = (o.checkpoint || o.keepLastPass) && o.signal ? w.slice() : null;
+      const snapshot = o.checkpoint && o.signal ? w.slice() : null;
       const avgSnapshot = snapshot && average ? avgView().slice() : null;
       const numSamples = o.sr ? model.writeMiniSamples(engine.memory, new Rng(seed, 0x5eed + p)) : model.numSentences;
       let s;
       try {
         s = await engine.runPass(lr, { numSamples, onTick: o.onTick, pass: p });
       } catch (e) {
-        if (e instanceof InterruptedError && snapshot) {
-          saveCheckpoint(p, snapshot, avgSnapshot);
-          const err = new InterruptedError(`interrupted in pass ${p + 1}${o.checkpoint ? `; checkpoint of pass ${p} written to ${o.checkpoint}` : ''}`);
-          if (o.keepLastPass && p > 0) {
+        if (e instanceof InterruptedError && (snapshot || o.keepModel)) {
+          if (snapshot) saveCheckpoint(p, snapshot, avgSnapshot);
+          const err = new InterruptedError(`interrupted in pass ${p + 1}${snapshot ? `; checkpoint of pass ${p} written to ${o.checkpoint}` : ''}`);
+          if (o.keepModel && snapshot && p > 0) {
             const weights = avgSnapshot && averaged > 0 ? avgSnapshot : snapshot;
-            err.lastPass = { passes: p, save: (path) => makeTagger(weights, p).save(path) };
+            err.model = { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
+          } else if (o.keepModel) {
+            // no copy of the last pass is kept without a checkpoint: the weights as the pass left them
+            const weights = w.slice();
+            err.model = { passes: p, partial: true, save: (path) => makeTagger(weights, p).save(path) };
           }
           throw err;
         }

@@ -50,8 +50,8 @@ export interface TrainLstmOptions {
   checkpointEvery?: number;
   resume?: boolean;
   signal?: AbortSignal;
-  /** with signal: the InterruptedError carries the model of the last finished pass (as in trainCrf) */
-  keepLastPass?: boolean;
+  /** with signal: the InterruptedError carries a model to keep (as in trainCrf) */
+  keepModel?: boolean;
   onPass?: (r: PassReport) => void;
   onTick?: (done: number, total: number) => void;
   onReady?: (info: DataInfo) => void;
@@ -143,19 +143,24 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       if (o.signal?.aborted) {
         const err = new InterruptedError(`interrupted before pass ${p + 1}`);
         const weights = w.slice();
-        if (o.keepLastPass && p > 0) err.lastPass = { passes: p, save: (path) => makeTagger(weights, p).save(path) };
+        if (o.keepModel && p > 0) err.model = { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
         throw err;
       }
       const lr = lr0 * Math.pow(decay, p);
-      const snapshot = (o.checkpoint || o.keepLastPass) && o.signal ? { vectors: state().map((v) => v.slice()), step: engine.optimizerStep } : null;
+      const snapshot = o.checkpoint && o.signal ? { vectors: state().map((v) => v.slice()), step: engine.optimizerStep } : null;
       let s;
       try {
         s = await engine.runPass(lr, { onTick: o.onTick, pass: p });
       } catch (e) {
-        if (e instanceof InterruptedError && snapshot) {
-          save(p, snapshot.vectors, snapshot.step);
-          const err = new InterruptedError(`interrupted in pass ${p + 1}${o.checkpoint ? `; checkpoint of pass ${p} written to ${o.checkpoint}` : ''}`);
-          if (o.keepLastPass && p > 0) err.lastPass = { passes: p, save: (path) => makeTagger(snapshot.vectors[0], p).save(path) };
+        if (e instanceof InterruptedError && (snapshot || o.keepModel)) {
+          if (snapshot) save(p, snapshot.vectors, snapshot.step);
+          const err = new InterruptedError(`interrupted in pass ${p + 1}${snapshot ? `; checkpoint of pass ${p} written to ${o.checkpoint}` : ''}`);
+          if (o.keepModel && snapshot && p > 0) err.model = { passes: p, partial: false, save: (path) => makeTagger(snapshot.vectors[0], p).save(path) };
+          else if (o.keepModel) {
+            // the aborted pass caught its lazy rows up on the way out: these weights are consistent
+            const weights = w.slice();
+            err.model = { passes: p, partial: true, save: (path) => makeTagger(weights, p).save(path) };
+          }
           throw err;
         }
         throw e;
