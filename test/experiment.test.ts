@@ -11,7 +11,7 @@ import { renderFigure, theoremFigureSpec } from '../src/experiment/figures.js';
 import type { ExperimentOptions } from '../src/experiment/plan.js';
 import type { ExperimentResults, RunRecord } from '../src/experiment/results.js';
 import { fingerprint, loadFinished, type ExperimentEvent } from '../src/experiment/runner.js';
-import { TASK_SPECS } from '../src/train/tasks.js';
+import { LSTM_DEFAULTS, TASK_SPECS } from '../src/train/tasks.js';
 import { runTheoremCheck } from '../src/experiment/theorem.js';
 import { packageFile } from '../src/runtime/package-root.js';
 
@@ -120,6 +120,23 @@ describe('asyngrad experiment crf', () => {
       } finally {
         spec[key] = old;
       }
+    }
+  });
+
+  it('a Bi-LSTM run\'s fingerprint names its embedding updates (a changed default makes saved runs stale); a CRF run\'s has none', () => {
+    const saved = JSON.parse(readFileSync(join(out, 'runs', 'crf-chunking-serial-k1.json'), 'utf8')) as RunRecord;
+    const data = { task: 'chunking' as const, train: saved.data.train, test: saved.data.test, testSplit: 'test' as const, corpus: saved.data.corpus };
+    expect('embeddings' in fingerprint(saved.spec, data, options)).toBe(false);
+    const lstmSpec = { ...saved.spec, model: 'lstm' as const, id: 'lstm-chunking-serial-k1' };
+    const fp = fingerprint(lstmSpec, data, options);
+    expect(fp.embeddings).toBe(LSTM_DEFAULTS.embeddings);
+    const mutable = LSTM_DEFAULTS as { embeddings: string };
+    const old = mutable.embeddings;
+    mutable.embeddings = 'sparse';
+    try {
+      expect(JSON.stringify(fingerprint(lstmSpec, data, options))).not.toBe(JSON.stringify(fp));
+    } finally {
+      mutable.embeddings = old;
     }
   });
 

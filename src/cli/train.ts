@@ -139,7 +139,7 @@ export function registerTrain(program: Command): void {
               : `; the model of pass ${m.passes} written to ${o.out}`;
           }
           // --json readers get a last line that says how the run ended
-          if (o.json) console.log(JSON.stringify({ interrupted: true, passes: pass - 1, model_file: saved ? o.out : null, message: e.message }));
+          if (o.json) console.log(JSON.stringify({ interrupted: true, passes: m?.passes ?? pass - 1, model_file: saved ? o.out : null, message: e.message }));
         }
         throw e;
       });
