@@ -159,7 +159,10 @@ export function registerTrain(program: Command): void {
         seconds_per_pass: round(seconds / result.history.length, 4),
         test: last.test ? scoreJson(last.test) : null,
         dev: last.dev ? scoreJson(last.dev) : null,
-        gradient_error_rate: totals.samples.map((n, i) => round(n ? totals.errors[i] / n : 0, 4)),
+        // over the passes this invocation ran; a resumed run with none left to run reports the checkpoint's
+        gradient_error_rate: totals.samples.length
+          ? totals.samples.map((n, i) => round(n ? totals.errors[i] / n : 0, 4))
+          : historyErrorRate(result.history),
         model_file: o.out ?? null,
       };
       if (o.json) console.log(JSON.stringify(summary));
@@ -208,6 +211,16 @@ function checkWritable(path: string, option: string): void {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`${option} ${path}: ${code === 'ENOENT' ? `the directory ${dir} does not exist` : `the directory ${dir} is not writable (${code})`}`);
   }
+}
+
+/** Per-worker gradient-error rate over a run's recorded passes. */
+function historyErrorRate(history: PassReport[]): number[] {
+  const samples: number[] = [], errors: number[] = [];
+  for (const r of history) {
+    r.workerSamples.forEach((n, i) => (samples[i] = (samples[i] ?? 0) + n));
+    r.workerErrors.forEach((n, i) => (errors[i] = (errors[i] ?? 0) + n));
+  }
+  return samples.map((n, i) => round(n ? errors[i] / n : 0, 4));
 }
 
 function round(x: number, d: number): number {
