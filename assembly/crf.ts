@@ -30,7 +30,7 @@
 // Touched list (crf_grad): entries of three i32 [floatOffset, length, stampId], at most
 //   1 + 2 * (number of (token, feature) pairs of the sentence) entries (12 bytes each).
 import { gemv, gemvT } from './linalg';
-import { expCore4, hsum4, pad4 } from './vmath';
+import { expCore4, f4, hsum4, pad4 } from './vmath';
 
 const HDR: usize = 64;
 // The scaled pass gives up (and the log-space pass runs instead) when a normaliser falls under TINY:
@@ -38,10 +38,6 @@ const HDR: usize = 64;
 // Y*Y*1.6e-38, negligible against TINY.
 const TINY: f32 = 1e-25;
 const PADV: f32 = -1e30;
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
 
 @inline function hmax4(v: v128): f32 {
   return Mathf.max(Mathf.max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), Mathf.max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));

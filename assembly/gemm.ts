@@ -5,11 +5,7 @@
 // 6 vectors per 8 multiply-adds. No allocation; pointers are byte offsets, strides in floats.
 // Pure-TS twins: src/reference/linalg.ts (gemmNT, gemmNN, gemmTN).
 import { dot } from './linalg';
-import { hsum4x4 } from './vmath';
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
+import { f4, hsum4x4 } from './vmath';
 
 // C[m, n:n+4] += sum over the K % 4 tail columns k >= k0 of A[m, k] * B[n+j, k]
 @inline function ntTail(K: i32, k0: i32, a: usize, b0: usize, b1: usize, b2: usize, b3: usize, c: usize): void {

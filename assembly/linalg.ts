@@ -1,11 +1,7 @@
 // Dense f32 linear algebra over raw pointers into the shared memory. No allocation, ever.
 // Each SIMD kernel has a scalar twin here (for the benchmark) and a pure-TS twin in src/reference.
 // Matrices are row-major with a row stride `lda` in elements; pointers need no alignment.
-import { hsum4 } from './vmath';
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
+import { f4, hsum4 } from './vmath';
 
 // y[i] += a * x[i], i < n
 export function axpy(n: i32, a: f32, x: usize, y: usize): void {
@@ -53,7 +49,6 @@ export function scal_scalar(n: i32, a: f32, x: usize): void {
     store<f32>(x + o, a * load<f32>(x + o));
   }
 }
-
 
 // sum x[i] * y[i]; two accumulators hide the add latency.
 export function dot(n: i32, x: usize, y: usize): f32 {

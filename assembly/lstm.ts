@@ -40,14 +40,10 @@
 // arguments are clamped to [-30, 30] and tanh arguments to [-15, 15] (beyond which the f32 result
 // is already exactly 0/1 or +-1 up to < 1e-13), so nothing overflows.
 import { axpy, dot, gemv, gemvT, ger } from './linalg';
-import { expCore4, hsum4, pad4 } from './vmath';
+import { expCore4, f4, hsum4, pad4 } from './vmath';
 import { gemm_nn, gemm_nt, gemm_tn } from './gemm';
 
 const FTZ: f32 = 1e-25;
-
-@inline function f4(i: i32): usize {
-  return <usize>i << 2;
-}
 
 @inline function exp4(x: v128): v128 {
   return expCore4(x);

@@ -207,6 +207,13 @@ export function zero(n: i32, x: usize): void {
   }
 }
 
+// One lazy row (its step at `p`) brought up to step `upTo`: the steps it missed, at once.
+@inline function catchUpRow(w: usize, m: usize, v: usize, n: i32, p: usize, upTo: i32, lrt: f32, b1: f32, b2: f32, eps: f32): void {
+  const k = upTo - load<i32>(p);
+  if (k > 0) adamCatchUp(w, m, v, n, k, lrt, b1, b2, eps);
+  store<i32>(p, upTo);
+}
+
 // adam_apply with lazy rows: list entries whose stamp is >= rowStamp are rows (row = stamp - rowStamp,
 // its step in last[row]); each is first caught up over the steps it missed, then stepped as usual.
 // `now` is this worker's step (1-based); the other entries are dense blocks, stepped as adam_apply does.
@@ -220,8 +227,7 @@ export function adam_apply_lazy(w: usize, g: usize, m: usize, v: usize, list: us
     if (tag != 0 && sid >= 0) overlap |= writeBegin(stamps, sid, tag);
     if (sid >= rowStamp) {
       const p = last + (<usize>(sid - rowStamp) << 2);
-      const k = now - 1 - load<i32>(p);
-      if (k > 0) adamCatchUp(w + off, m + off, v + off, len, k, lrt, b1, b2, eps);
+      catchUpRow(w + off, m + off, v + off, len, p, now - 1, lrt, b1, b2, eps);
       store<i32>(p, now);
     }
     adamBlock(w + off, g + off, m + off, v + off, len, lrt, b1, b2, eps);
@@ -235,13 +241,8 @@ export function adam_apply_lazy(w: usize, g: usize, m: usize, v: usize, list: us
 // what dense Adam would have left (up to the eps approximation above).
 export function adam_catch_up_rows(w: usize, m: usize, v: usize, table: i32, dim: i32, rows: i32, last: usize, now: i32, lrt: f32, b1: f32, b2: f32, eps: f32): void {
   for (let r = 0; r < rows; r++) {
-    const p = last + (<usize>r << 2);
-    const k = now - load<i32>(p);
-    if (k > 0) {
-      const off = <usize>(table + r * dim) << 2;
-      adamCatchUp(w + off, m + off, v + off, dim, k, lrt, b1, b2, eps);
-    }
-    store<i32>(p, now);
+    const off = <usize>(table + r * dim) << 2;
+    catchUpRow(w + off, m + off, v + off, dim, last + (<usize>r << 2), now, lrt, b1, b2, eps);
   }
 }
 
@@ -253,12 +254,7 @@ export function adam_catch_up_list(w: usize, m: usize, v: usize, list: usize, co
     const ent = list + <usize>e * 12;
     const sid = load<i32>(ent, 8);
     if (sid < rowStamp) continue;
-    const p = last + (<usize>(sid - rowStamp) << 2);
-    const k = now - load<i32>(p);
-    if (k > 0) {
-      const off = <usize>load<i32>(ent) << 2;
-      adamCatchUp(w + off, m + off, v + off, load<i32>(ent, 4), k, lrt, b1, b2, eps);
-    }
-    store<i32>(p, now);
+    const off = <usize>load<i32>(ent) << 2;
+    catchUpRow(w + off, m + off, v + off, load<i32>(ent, 4), last + (<usize>(sid - rowStamp) << 2), now, lrt, b1, b2, eps);
   }
 }

@@ -1,5 +1,10 @@
 // SIMD helpers shared by the CRF and LSTM kernels.
 
+// byte offset of f32 element i
+@inline export function f4(i: i32): usize {
+  return <usize>i << 2;
+}
+
 @inline export function pad4(n: i32): i32 {
   return (n + 3) & ~3;
 }

@@ -57,31 +57,31 @@ function applyOwn(c: WorkerContext, count: number, lr: number, account: number):
   return k.adam_apply(w, slot.gOffset, m, v, slot.listOffset, count, lrt, opt.beta1, opt.beta2, opt.eps, plan.stampsOffset, tag);
 }
 
+/** What a lazy-row catch-up needs (this worker's moments, the current step's rate), or null: not lazy. */
+function lazyCatchUp(c: WorkerContext) {
+  const opt = c.plan.optimizer;
+  if (!c.plan.lazy || opt.kind !== 'adam') return null;
+  const lrt = adamRate(c.ctlF32[Ctl.LR], opt.beta1, opt.beta2, Math.max(1, Atomics.load(c.ctl, Ctl.STEP)));
+  return { ...moments(c), lrt, b1: opt.beta1, b2: opt.beta2, eps: opt.eps, slot: c.plan.slots[c.index] };
+}
+
 /** Lazy rows about to be read by a sample: touched-list entries [from, from + count) of this worker. */
 export function catchUpListed(c: WorkerContext, from: number, count: number): void {
-  const { plan, k } = c;
-  const opt = plan.optimizer;
-  if (!plan.lazy || opt.kind !== 'adam') return;
-  const slot = plan.slots[c.index];
-  const { m, v } = moments(c);
-  const lrt = adamRate(c.ctlF32[Ctl.LR], opt.beta1, opt.beta2, Math.max(1, Atomics.load(c.ctl, Ctl.STEP)));
-  k.adam_catch_up_list(plan.model.wOffset, m, v, slot.listOffset + from * 12, count, slot.lastOffset, c.ownSteps, lrt, opt.beta1, opt.beta2, opt.eps, plan.model.lazyRows!.rowStamp);
+  const z = lazyCatchUp(c);
+  if (!z) return;
+  c.k.adam_catch_up_list(c.plan.model.wOffset, z.m, z.v, z.slot.listOffset + from * 12, count, z.slot.lastOffset, c.ownSteps, z.lrt, z.b1, z.b2, z.eps, c.plan.model.lazyRows!.rowStamp);
 }
 
 /**
  * Lazy rows, at the end of a pass: every row this worker's Adam left behind takes its missed steps,
  * so that the weights scored and saved between passes are those dense Adam would have left.
  */
-function catchUpRows(c: WorkerContext, lr: number): void {
-  const { plan, k } = c;
-  const opt = plan.optimizer;
-  if (!plan.lazy || opt.kind !== 'adam') return;
-  const slot = plan.slots[c.index];
-  const { m, v } = moments(c);
-  const lrt = adamRate(lr, opt.beta1, opt.beta2, Math.max(1, Atomics.load(c.ctl, Ctl.STEP)));
+function catchUpRows(c: WorkerContext): void {
+  const z = lazyCatchUp(c);
+  if (!z) return;
   let row = 0;
-  for (const t of plan.model.lazyRows!.tables) {
-    k.adam_catch_up_rows(plan.model.wOffset, m, v, t.offset, t.dim, t.rows, slot.lastOffset + row * 4, c.ownSteps, lrt, opt.beta1, opt.beta2, opt.eps);
+  for (const t of c.plan.model.lazyRows!.tables) {
+    c.k.adam_catch_up_rows(c.plan.model.wOffset, z.m, z.v, t.offset, t.dim, t.rows, z.slot.lastOffset + row * 4, c.ownSteps, z.lrt, z.b1, z.b2, z.eps);
     row += t.rows;
   }
 }
@@ -149,7 +149,7 @@ export function runClaimedPass(c: WorkerContext): void {
   }
   // the pass's last, partial mini-batch (an aborted pass applies what it computed, as per-sample updates do)
   if (losses.length > 0) flush();
-  catchUpRows(c, lr);
+  catchUpRows(c);
 }
 
 /**

@@ -50,7 +50,7 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
   try {
     fd = openSync(tmp, 'w');
   } catch (e) {
-    throw new Error(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw cannotWrite(path, e);
   }
   try {
     writeSync(fd, data);
@@ -65,8 +65,12 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
     renameSync(tmp, path);
   } catch (e) {
     try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw new Error(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw cannotWrite(path, e);
   }
+}
+
+function cannotWrite(path: string, e: unknown): Error {
+  return new Error(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
 }
 
 export function saveModel(path: string, header: object, weights: Float32Array): void {

@@ -47,12 +47,18 @@ export function adamCatchUp(w: Float32Array, m: Float32Array, v: Float32Array, l
   }
 }
 
+/** One lazy row [lo, hi) (its step in last[r]) brought up to step `upTo`. */
+function catchUpRow(w: Float32Array, m: Float32Array, v: Float32Array, lo: number, hi: number, last: Int32Array, r: number, upTo: number, lrt: number, b1: number, b2: number, eps: number): void {
+  const k = upTo - last[r];
+  if (k > 0) adamCatchUp(w, m, v, lo, hi, k, lrt, b1, b2, eps);
+  last[r] = upTo;
+}
+
 /** adam_apply_lazy: entries with stamp >= rowStamp are rows, caught up over their missed steps first. */
 export function adamApplyLazy(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, list: readonly Block[], lrt: number, b1: number, b2: number, eps: number, last: Int32Array, now: number, rowStamp: number): void {
   for (const [off, len, sid] of list) {
     if (sid >= rowStamp) {
-      const k = now - 1 - last[sid - rowStamp];
-      if (k > 0) adamCatchUp(w, m, v, off, off + len, k, lrt, b1, b2, eps);
+      catchUpRow(w, m, v, off, off + len, last, sid - rowStamp, now - 1, lrt, b1, b2, eps);
       last[sid - rowStamp] = now;
     }
     adamRange(w, g, m, v, off, off + len, lrt, b1, b2, eps);
@@ -61,19 +67,12 @@ export function adamApplyLazy(w: Float32Array, g: Float32Array, m: Float32Array,
 
 /** adam_catch_up_rows: every row of a table brought up to step `now`. */
 export function adamCatchUpRows(w: Float32Array, m: Float32Array, v: Float32Array, table: number, dim: number, rows: number, last: Int32Array, lastFrom: number, now: number, lrt: number, b1: number, b2: number, eps: number): void {
-  for (let r = 0; r < rows; r++) {
-    const k = now - last[lastFrom + r];
-    if (k > 0) adamCatchUp(w, m, v, table + r * dim, table + (r + 1) * dim, k, lrt, b1, b2, eps);
-    last[lastFrom + r] = now;
-  }
+  for (let r = 0; r < rows; r++) catchUpRow(w, m, v, table + r * dim, table + (r + 1) * dim, last, lastFrom + r, now, lrt, b1, b2, eps);
 }
 
 /** adam_catch_up_list: the listed rows brought up to step `now` (before a sample reads them). */
 export function adamCatchUpList(w: Float32Array, m: Float32Array, v: Float32Array, list: readonly Block[], last: Int32Array, now: number, lrt: number, b1: number, b2: number, eps: number, rowStamp: number): void {
   for (const [off, len, sid] of list) {
-    if (sid < rowStamp) continue;
-    const k = now - last[sid - rowStamp];
-    if (k > 0) adamCatchUp(w, m, v, off, off + len, k, lrt, b1, b2, eps);
-    last[sid - rowStamp] = now;
+    if (sid >= rowStamp) catchUpRow(w, m, v, off, off + len, last, sid - rowStamp, now, lrt, b1, b2, eps);
   }
 }

@@ -216,8 +216,10 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
     for (let p = start; p < passes; p++) {
       if (o.signal?.aborted) {
         const err = new InterruptedError(`interrupted before pass ${p + 1}`);
-        const weights = average && averaged > 0 ? avgView().slice() : w.slice();
-        if (o.keepModel && p > 0) err.model = { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
+        if (o.keepModel && p > 0) {
+          const weights = average && averaged > 0 ? avgView().slice() : w.slice();
+          err.model = { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
+        }
         throw err;
       }
       const lr = lr0 * Math.pow(decay, p);

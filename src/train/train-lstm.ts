@@ -142,8 +142,10 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     for (let p = start; p < passes; p++) {
       if (o.signal?.aborted) {
         const err = new InterruptedError(`interrupted before pass ${p + 1}`);
-        const weights = w.slice();
-        if (o.keepModel && p > 0) err.model = { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
+        if (o.keepModel && p > 0) {
+          const weights = w.slice();
+          err.model = { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
+        }
         throw err;
       }
       const lr = lr0 * Math.pow(decay, p);
