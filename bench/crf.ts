@@ -5,7 +5,7 @@
 // where `seconds` is the whole training time to the reported F1 (feature extraction excluded for
 // every system; it is reported separately).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,7 +134,8 @@ export async function crfsuiteChild(args: string[]): Promise<void> {
   const featureSeconds = (performance.now() - t0) / 1000;
   const trainer = new crfsuite.Trainer({ debug: true });
   for (let i = 0; i < trainS.length; i++) trainer.append(trainX[i], trainS[i].tags);
-  const model = join(mkdtempSync(join(tmpdir(), 'asyngrad-crfsuite-')), 'lbfgs.model');
+  const modelDir = mkdtempSync(join(tmpdir(), 'asyngrad-crfsuite-'));
+  const model = join(modelDir, 'lbfgs.model');
   const t1 = performance.now();
   trainer.train(model);
   const seconds = (performance.now() - t1) / 1000;
@@ -143,6 +144,7 @@ export async function crfsuiteChild(args: string[]): Promise<void> {
   // the binding returns the label array itself (its .d.ts says { result })
   const pred = testX.map((x) => { const r = tagger.tag(x) as unknown; return Array.isArray(r) ? (r as string[]) : (r as { result: string[] }).result; });
   const score = scoreTask(spec.name, testRaw, pred);
+  rmSync(modelDir, { recursive: true, force: true });
   console.log(JSON.stringify({ crfsuite_result: { seconds, score, featureSeconds, features: dict.size } }));
 }
 

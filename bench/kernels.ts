@@ -1,7 +1,7 @@
 // `npm run bench -- kernels`: GFLOP/s of each kernel, WASM SIMD vs WASM scalar vs pure TS, one JSON
 // line each, plus gemv 512x512 from C (gcc -O3 -march=native) when gcc is available.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ref from '../src/reference/linalg.js';
@@ -73,8 +73,8 @@ export async function benchKernels(): Promise<void> {
       () => ref.gemmTN(G, I, T, tdZ, 0, G, tX, 0, I, tdW, 0, lda));
   }
   // C peer
+  const dir = mkdtempSync(join(tmpdir(), 'asyngrad-gemv-'));
   try {
-    const dir = mkdtempSync(join(tmpdir(), 'asyngrad-gemv-'));
     const flagsets = [['-O3', '-march=native'], ['-O3', '-march=native', '-ffast-math']];
     for (const flags of flagsets) {
       const exe = join(dir, `gemv${flags.length}`);
@@ -84,5 +84,7 @@ export async function benchKernels(): Promise<void> {
     }
   } catch (e) {
     emit({ kernel: 'gemv', shape: '512x512', system: 'C', skipped: `gcc not available or failed: ${(e as Error).message.split('\n')[0]}` });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,13 +1,14 @@
 // The built CLI end to end: train with --json, tag, eval, and clear errors with exit codes.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { packageFile } from '../src/runtime/package-root.js';
 
 const cli = packageFile('dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };

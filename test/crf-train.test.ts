@@ -1,9 +1,9 @@
 // The CRF trained by the three engines on real (bundled) CoNLL-2000 data, model files, SR, and the
 // fused crf_step against crf_grad + sgd_apply.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { trainCrf, type TrainCrfOptions } from '../src/train/train-crf.js';
 import { CrfTagger } from '../src/models/crf/tagger.js';
 import { CrfModel } from '../src/models/crf/model.js';
@@ -13,6 +13,7 @@ import { crfParamCount } from '../src/reference/crf.js';
 import { rng, testWasm } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-crf-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The first n sentences of a bundled CoNLL-2000 file. */
 function subset(name: string, n: number): string {
   const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');

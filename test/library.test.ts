@@ -1,14 +1,16 @@
 // The README's library example, run as written (against the built package entry).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { packageFile } from '../src/runtime/package-root.js';
+
+const root = mkdtempSync(join(tmpdir(), 'asyngrad-lib-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('library API (README example)', () => {
   it('train, predict, evaluate, save and load', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'asyngrad-lib-'));
+    const dir = mkdtempSync(join(root, 'example-'));
     const cut = (name: string, n: number) => {
       const p = join(dir, name);
       writeFileSync(p, readFileSync(packageFile('data', 'conll2000', name), 'utf8').split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
@@ -40,7 +42,7 @@ describe('library API (README example)', () => {
   it('train: model defaults to crf, model lstm trains a Bi-LSTM, and a missing train file is named', async () => {
     const { train } = await import(packageFile('dist', 'index.js'));
     const data = packageFile('data', 'conll2000', 'train.txt');
-    const dir = mkdtempSync(join(tmpdir(), 'asyngrad-lib2-'));
+    const dir = mkdtempSync(join(root, 'defaults-'));
     const small = join(dir, 'small.txt');
     writeFileSync(small, readFileSync(data, 'utf8').split(/\n\s*\n/).slice(0, 60).join('\n\n') + '\n');
     const crf = await train({ task: 'chunking', train: small, mode: 'serial', passes: 1 });

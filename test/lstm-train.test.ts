@@ -1,15 +1,16 @@
 // The Bi-LSTM tagger trained by the engines on a CoNLL-2000 subset (small hidden size), and its
 // model file.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { trainLstm, type TrainLstmOptions } from '../src/train/train-lstm.js';
 import { loadTagger } from '../src/models/load.js';
 import { Vocab, taskInputs, encode } from '../src/models/lstm/inputs.js';
 import { packageFile } from '../src/runtime/package-root.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-lstm-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function subset(name: string, n: number): string {
   const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');
   const path = join(dir, `${name}-${n}`);

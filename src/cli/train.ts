@@ -25,7 +25,7 @@ export function bundledData(task: TaskName, split: 'train' | 'test'): string | u
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a tagger (CRF or dense CRF) with the serial, AsynGrad (async) or synchronous engine')
+    .description('train a tagger (CRF, dense CRF or Bi-LSTM) with the serial, AsynGrad (async) or synchronous engine')
     .option('--model <m>', 'crf (standard linear-chain), dense-crf (rich edge features, the paper\'s) or lstm (Bi-LSTM)', 'crf')
     .option('--hidden <n>', 'lstm: hidden size per direction (default: 280 chunking, 170 pos, 220 seg)', intOption('--hidden', 1, 4096))
     .option('--optimizer <o>', 'lstm: adam (β1 = β2 = 0.95, ε = 1e-4) or sgd', 'adam')
