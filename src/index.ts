@@ -32,6 +32,7 @@ export type { PassReport, DataInfo } from './train/train-crf.js';
 export { DivergenceError } from './train/train-crf.js';
 export { TASKS, TASK_SPECS, type TaskName } from './train/tasks.js';
 export { scoreTask, type Score } from './train/score.js';
+export { evaluationReport, type EvaluationReport, type LabelScores } from './eval/report.js';
 export { Engine, MODES, SAMPLINGS, type Sampling, type Mode, type EngineOptions, type PassStats, type WorkerPassStats, type TrainableModel } from './engine/engine.js';
 export { LogRegModel, syntheticLogReg, type LogRegData } from './models/logreg/model.js';
 export { CrfModel } from './models/crf/model.js';

@@ -45,7 +45,18 @@ describe('asyngrad CLI', () => {
   it('eval scores the saved model like training did, and tag writes the tags', () => {
     const e = run('eval', '--model-file', model, '--test', test, '--json');
     expect(e.code, e.err).toBe(0);
-    expect(JSON.parse(e.out).f1).toBeGreaterThan(70);
+    const score = JSON.parse(e.out);
+    expect(score.f1).toBeGreaterThan(70);
+    // without --json: conlleval's report, with the same figures
+    const report = run('eval', '--model-file', model, '--test', test);
+    expect(report.code, report.err).toBe(0);
+    const lines = report.out.split('\n');
+    expect(lines[0]).toBe(`processed ${score.tokens} tokens with ${score.phrases.gold} phrases; found: ${score.phrases.predicted} phrases; correct: ${score.phrases.correct}.`);
+    expect(lines[1]).toMatch(new RegExp(`FB1: +${score.f1.toFixed(2)}$`));
+    expect(lines.find((l: string) => /^ +NP: precision/.test(l))).toBeDefined();
+    const noDict = run('eval', '--model-file', model, '--test', test, '--dictionary', train);
+    expect(noDict.code).toBe(2);
+    expect(noDict.err).toMatch(/--dictionary applies to pos .* and seg .*, not to chunking/);
     const t = run('tag', '--model-file', model, '--input', subset('test.txt', 5, true));
     expect(t.code, t.err).toBe(0);
     const rows = t.out.trim().split('\n').filter((l) => l);

@@ -1,9 +1,11 @@
-// Scorers: conlleval (hand-checked cases; its printed report), SIGHAN segmentation, token accuracy.
+// Scorers: conlleval (hand-checked cases; its printed report), SIGHAN segmentation, token accuracy,
+// and the per-task reports of `asyngrad eval`.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readColumnFile } from '../src/data/column.js';
 import { labelAccuracy, tokenAccuracy } from '../src/eval/accuracy.js';
 import { conlleval, formatConlleval } from '../src/eval/conlleval.js';
+import { evaluationReport } from '../src/eval/report.js';
 import { sighanScore } from '../src/eval/sighan.js';
 
 const one = (gold: string[], pred: string[]) => conlleval([gold], [pred]);
@@ -179,5 +181,44 @@ describe('token accuracy', () => {
   it('label ids: gold -1 (unknown tag) is always wrong', () => {
     const r = labelAccuracy(Int32Array.from([0, 1, -1, 2]), Int32Array.from([0, 2, -1, 2]));
     expect([r.correct, r.total, r.accuracy]).toEqual([2, 4, 50]);
+  });
+});
+
+describe('evaluation reports (asyngrad eval)', () => {
+  const sent = (tokens: string[][], tags: string[]) => ({ tokens, tags, line: 1 });
+
+  it('chunking: conlleval\'s report, and per-type counts in the JSON', () => {
+    const gold = [sent([['He', 'PRP'], ['saw', 'VBD'], ['it', 'PRP']], ['B-NP', 'B-VP', 'B-NP'])];
+    const r = evaluationReport('chunking', gold, [['B-NP', 'B-VP', 'O']]);
+    expect(r.text.split('\n')[0]).toBe('processed 3 tokens with 3 phrases; found: 2 phrases; correct: 2.');
+    expect(r.text).toMatch(/^ {15}NP: precision: 100\.00%; recall:  50\.00%; FB1:  66\.67  1$/m);
+    expect(r.json.phrases).toEqual({ gold: 3, predicted: 2, correct: 2 });
+    expect((r.json.by_type as Record<string, { gold: number }>).NP.gold).toBe(2);
+    expect(r.json.sentence_accuracy).toBe(0);
+  });
+
+  it('pos: accuracy, whole sentences, per-tag scores and known/unknown words', () => {
+    // 5 tokens, 4 right; "dog" is unknown and wrong; sentence 2 is all right
+    const gold = [sent([['the'], ['dog'], ['ran']], ['DT', 'NN', 'VBD']), sent([['a'], ['cat']], ['DT', 'NN'])];
+    const r = evaluationReport('pos', gold, [['DT', 'VBD', 'VBD'], ['DT', 'NN']], new Set(['the', 'ran', 'a', 'cat']));
+    expect(r.json).toMatchObject({ accuracy: 80, tokens: 5, correct: 4, sentences: 2, sentence_accuracy: 50 });
+    expect(r.json.known).toEqual({ tokens: 4, accuracy: 100 });
+    expect(r.json.unknown).toEqual({ tokens: 1, accuracy: 0 });
+    const byTag = r.json.by_tag as Record<string, { precision: number; recall: number; gold: number; predicted: number }>;
+    expect(byTag.NN).toMatchObject({ gold: 2, predicted: 1, precision: 100, recall: 50 });
+    expect(byTag.VBD).toMatchObject({ gold: 1, predicted: 2, precision: 50, recall: 100 });
+    expect(r.text).toMatch(/^accuracy:  80\.00%; sentences all correct:  50\.00%$/m);
+    expect(r.text).toMatch(/^known words: 100\.00% of 4; unknown words:   0\.00% of 1$/m);
+  });
+
+  it('seg: the SIGHAN script\'s summary lines, OOV recall with a dictionary', () => {
+    // gold 我们|喜欢 (B E B E), predicted 我|们|喜欢 (S S B E): 1 of 2 gold words found, 1 of 3 predicted right
+    const gold = [sent([['我'], ['们'], ['喜'], ['欢']], ['B', 'E', 'B', 'E'])];
+    const r = evaluationReport('seg', gold, [['S', 'S', 'B', 'E']], new Set(['喜欢']));
+    expect(r.text).toContain('=== TOTAL TRUE WORD COUNT:\t2\n=== TOTAL TEST WORD COUNT:\t3\n');
+    expect(r.text).toContain('=== TOTAL TRUE WORDS RECALL:\t0.500\n=== TOTAL TEST WORDS PRECISION:\t0.333\n=== F MEASURE:\t0.400\n');
+    expect(r.text).toContain('=== OOV Rate:\t0.500\n=== OOV Recall Rate:\t0.000\n=== IV Recall Rate:\t1.000\n');
+    expect(r.json.words).toEqual({ gold: 2, predicted: 3, correct: 1 });
+    expect(r.json.accuracy).toBe(50);
   });
 });

@@ -3,8 +3,9 @@ import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadTagger } from '../models/load.js';
 import { tagsToWords } from '../data/segmented.js';
-import { scoreTask, headline } from '../train/score.js';
-import { taskSpec } from '../train/tasks.js';
+import { evaluationReport } from '../eval/report.js';
+import { taskSpec, type TaskName } from '../train/tasks.js';
+import { UsageError } from './options.js';
 
 export function registerTagEval(program: Command): void {
   program
@@ -44,14 +45,30 @@ export function registerTagEval(program: Command): void {
     .description('score a trained model on labeled data (chunking: conlleval F1; pos: accuracy; seg: SIGHAN word F1)')
     .requiredOption('--model-file <file>', 'a model written by `asyngrad train --out`')
     .requiredOption('--test <file>', 'labeled data in the task\'s format')
+    .option('--dictionary <file>', 'training data in the task\'s format: its words give known/unknown-word accuracy (pos) or OOV/IV recall (seg), as the SIGHAN scorer reports')
     .option('--json', 'print a JSON object', false)
     .action((o) => {
       const tagger = loadTagger(o.modelFile);
-      const sents = taskSpec(tagger.task).read(o.test);
-      const score = scoreTask(tagger.task, sents, tagger.predict(sents));
-      if (o.json) console.log(JSON.stringify({ task: tagger.task, model: tagger.header.model, ...score }));
-      else console.log(`${tagger.task}: ${tagger.task === 'pos' ? 'accuracy' : 'F1'} ${headline(tagger.task, score).toFixed(2)} (${JSON.stringify(score)})`);
+      const spec = taskSpec(tagger.task);
+      if (o.dictionary !== undefined && tagger.task === 'chunking') {
+        throw new UsageError('--dictionary applies to pos (known/unknown words) and seg (OOV recall), not to chunking');
+      }
+      const dictionary = o.dictionary !== undefined ? trainingWords(tagger.task, spec.read(o.dictionary)) : undefined;
+      const sents = spec.read(o.test);
+      const report = evaluationReport(tagger.task, sents, tagger.predict(sents), dictionary);
+      if (o.json) console.log(JSON.stringify({ task: tagger.task, model: tagger.header.model, ...report.json }));
+      else process.stdout.write(report.text);
     });
+}
+
+/** The words of training data: the first column (pos), the segmented words (seg). */
+function trainingWords(task: TaskName, sents: readonly { tokens: readonly (readonly string[])[]; tags: readonly string[] }[]): Set<string> {
+  const words = new Set<string>();
+  for (const s of sents) {
+    if (task === 'seg') for (const w of tagsToWords(s.tokens.map((t) => t[0]!), s.tags)) words.add(w);
+    else for (const t of s.tokens) words.add(t[0]!);
+  }
+  return words;
 }
 
 /** Whether the first non-blank line of a file (read from its first 64 KiB) separates fields by tabs. */

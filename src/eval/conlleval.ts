@@ -201,7 +201,7 @@ export function conlleval(
  * x formatted like C's printf("%.2f"): ties in the exact binary value round to even (13/32 = 40.625
  * prints 40.62), where Number.prototype.toFixed rounds them up.
  */
-function printf2(x: number): string {
+export function printf2(x: number): string {
   const exact = x.toFixed(100);
   const dot = exact.indexOf('.');
   const rest = exact.slice(dot + 3);
