@@ -62,6 +62,17 @@ describe('asyngrad CLI', () => {
     const rows = t.out.trim().split('\n').filter((l) => l);
     expect(rows[0].split(' ')).toHaveLength(3); // word POS predicted-chunk
     expect(rows[0].split(' ')[2]).toMatch(/^(O|[BI]-[A-Z]+)$/);
+    // --probabilities, as CRF++'s -v1: "# P" before each sentence, tag/p on each token
+    const v = run('tag', '--model-file', model, '--input', subset('test.txt', 5, true), '--probabilities');
+    expect(v.code, v.err).toBe(0);
+    const blocks = v.out.trim().split('\n\n').map((b) => b.split('\n'));
+    expect(blocks).toHaveLength(5);
+    for (const [head, ...tokens] of blocks) {
+      const [, p] = /^# (\d\.\d{6})$/.exec(head)!;
+      const ps = tokens.map((l) => /^\S+ \S+ (?:O|[BI]-[A-Z]+)\/(\d\.\d{6})$/.exec(l)![1]).map(Number);
+      expect(Math.min(...ps)).toBeGreaterThanOrEqual(Number(p)); // no token is less sure than its sentence
+    }
+    expect(blocks.map((b) => b.slice(1).map((l) => l.split('/')[0]))).toEqual(t.out.trim().split('\n\n').map((b) => b.split('\n')));
   });
 
   it('bad options and bad files fail with one clear line and a meaningful exit code', () => {
@@ -172,6 +183,14 @@ describe('asyngrad CLI', () => {
     expect(r.code, r.err).toBe(0);
     const lines = r.out.split('\n');
     expect(lines.slice(0, 5).map((l) => l === '')).toEqual([false, true, false, true, false]);
+    const v = run('tag', '--model-file', segModel, '--input', input, '--probabilities');
+    expect(v.code).toBe(2);
+    expect(v.err).toMatch(/--probabilities applies to column output/);
+    // eval: the SIGHAN summary, with OOV recall given the training words
+    const e = run('eval', '--model-file', segModel, '--test', segTrain, '--dictionary', segTrain);
+    expect(e.code, e.err).toBe(0);
+    expect(e.out).toMatch(/^=== TOTAL TRUE WORD COUNT:\t200$/m);
+    expect(e.out).toMatch(/^=== OOV Rate:\t0\.000$/m);
   });
 
   it('--help lists the options with their defaults', () => {

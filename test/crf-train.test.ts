@@ -9,7 +9,8 @@ import { CrfTagger } from '../src/models/crf/tagger.js';
 import { CrfModel } from '../src/models/crf/model.js';
 import { Rng } from '../src/runtime/rng.js';
 import { packageFile } from '../src/runtime/package-root.js';
-import { crfParamCount } from '../src/reference/crf.js';
+import { crfMarginals, crfNll, crfParamCount } from '../src/reference/crf.js';
+import { readColumnFile } from '../src/data/column.js';
 import { rng, testWasm } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-crf-'));
@@ -65,6 +66,29 @@ describe('CRF training on CoNLL-2000 (1,500 training sentences)', () => {
     expect(E).toBeLessThan(F);
     expect(r.tagger.weights.length).toBe(crfParamCount(Y, F, E));
     expect(r.history.at(-1)!.test!.f1).toBeGreaterThan(80);
+
+    // tagging with probabilities: the same tags; P(y*|x) and the marginals as the f64 reference has them
+    const sents = readColumnFile(test).slice(0, 40);
+    const scored = r.tagger.predictWithProbabilities(sents);
+    expect(scored.map((x) => x.tags)).toEqual(r.tagger.predict(sents));
+    const data = r.tagger.features(r.tagger.prepare(sents));
+    const w = r.tagger.weights;
+    let uncertain = 0;
+    scored.forEach((x, s) => {
+      const tok0 = data.tokStart[s], T = data.tokStart[s + 1] - tok0;
+      const labels = new Int32Array(data.labels.length);
+      x.tags.forEach((t, i) => { labels[tok0 + i] = r.tagger.header.labels.indexOf(t); });
+      // f32 kernels against f64: the path score is summed in f32, so compare relatively
+      const ref = Math.exp(-crfNll(w, Y, F, E, data.featStart, data.featIds, labels, tok0, T));
+      expect(Math.abs(x.probability - ref)).toBeLessThan(1e-4 * ref);
+      const m = crfMarginals(w, Y, F, E, data.featStart, data.featIds, tok0, T).node;
+      x.marginals.forEach((p, i) => {
+        expect(Math.abs(p - m[i * Y + labels[tok0 + i]])).toBeLessThan(1e-4);
+        expect(p).toBeGreaterThanOrEqual(x.probability - 1e-6); // a token's marginal bounds the sequence's
+      });
+      if (x.probability < 0.9) uncertain++;
+    });
+    expect(uncertain).toBeGreaterThan(0); // after 2 passes some sentences are in doubt: not all ones
   });
 
   it('structure regularisation trains on mini-samples', async () => {

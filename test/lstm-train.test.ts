@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { trainLstm, type TrainLstmOptions } from '../src/train/train-lstm.js';
 import { loadTagger } from '../src/models/load.js';
+import { readColumnFile } from '../src/data/column.js';
 import { Vocab, taskInputs, encode } from '../src/models/lstm/inputs.js';
 import { packageFile } from '../src/runtime/package-root.js';
 
@@ -44,6 +45,22 @@ describe('Bi-LSTM training', () => {
     const sents = [[['He', 'PRP'], ['reckons', 'VBZ'], ['zyzzyva', 'NN']]];
     expect(loaded.predict(sents)).toEqual(r.tagger.predict(sents));
     expect(loaded.evaluate(base.test!)).toEqual(r.tagger.evaluate(base.test!));
+    // with probabilities: the same tags; each the softmax's most probable of C labels; the sentence's
+    // probability their product
+    const C = r.tagger.header.labels.length;
+    const many = readColumnFile(base.test!).slice(0, 30);
+    const scored = loaded.predictWithProbabilities(many);
+    expect(scored.map((x) => x.tags)).toEqual(r.tagger.predict(many));
+    for (const x of scored) {
+      expect(x.marginals).toHaveLength(x.tags.length);
+      for (const p of x.marginals) {
+        expect(p).toBeGreaterThanOrEqual(1 / C - 1e-6);
+        expect(p).toBeLessThanOrEqual(1);
+      }
+      expect(x.probability).toBeCloseTo(x.marginals.reduce((a, p) => a * p, 1), 12);
+    }
+    const all = scored.flatMap((x) => x.marginals);
+    expect(Math.max(...all) - Math.min(...all)).toBeGreaterThan(0.2); // not one constant
   });
 
   it('unknown words map to the UNK row, and words seen once are marked rare', () => {

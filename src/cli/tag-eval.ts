@@ -14,14 +14,20 @@ export function registerTagEval(program: Command): void {
     .requiredOption('--model-file <file>', 'a model written by `asyngrad train --out`')
     .requiredOption('--input <file>', 'data in the task\'s format: the observation columns, with or without the gold tag column (kept in the output, as crf_test does)')
     .option('--output <file>', 'write here instead of standard output')
+    .option('--probabilities', 'as CRF++\'s -v1: a "# P" line before each sentence with the probability of its tag sequence, and each tag written as tag/p, p its marginal probability (chunking, pos)', false)
     .action((o) => {
       const tagger = loadTagger(o.modelFile);
+      if (o.probabilities && tagger.task === 'seg') {
+        throw new UsageError('--probabilities applies to column output (chunking, pos), not to seg, whose output is words, line for line');
+      }
       const spec = taskSpec(tagger.task);
       const sents = spec.read(o.input, false);
       // one column more than the model was trained on: the gold tags, kept for the output only
       const columns = tagger.header.columns;
       const withGold = tagger.task !== 'seg' && columns !== undefined && sents[0].tokens[0].length === columns + 1;
-      const tags = tagger.predict(withGold ? sents.map((s) => ({ ...s, tokens: s.tokens.map((t) => t.slice(0, -1)) })) : sents);
+      const observed = withGold ? sents.map((s) => ({ ...s, tokens: s.tokens.map((t) => t.slice(0, -1)) })) : sents;
+      const scored = o.probabilities ? tagger.predictWithProbabilities(observed) : null;
+      const tags = scored ? scored.map((r) => r.tags) : tagger.predict(observed);
       let out = '';
       if (tagger.task === 'seg') {
         // line for line with the input: a blank input line stays a blank output line
@@ -34,7 +40,9 @@ export function registerTagEval(program: Command): void {
       } else {
         // the input's separator: tab-separated files stay tab-separated
         const sep = firstLineHasTab(o.input) ? '\t' : ' ';
-        out = sents.map((s, i) => s.tokens.map((t, j) => [...t, tags[i][j]].join(sep)).join('\n') + '\n').join('\n');
+        // CRF++ -v1 prints probabilities with %f (6 decimals)
+        const tagAt = (i: number, j: number) => (scored ? `${tags[i][j]}/${scored[i].marginals[j].toFixed(6)}` : tags[i][j]);
+        out = sents.map((s, i) => (scored ? `# ${scored[i].probability.toFixed(6)}\n` : '') + s.tokens.map((t, j) => [...t, tagAt(i, j)].join(sep)).join('\n') + '\n').join('\n');
       }
       if (o.output) writeFileSync(o.output, out);
       else process.stdout.write(out);

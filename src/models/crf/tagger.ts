@@ -14,6 +14,15 @@ import { crfParamCount } from '../../reference/crf.js';
 import { CrfDecoder, reserveDecode, sentenceBounds } from './decoder.js';
 import type { CrfData } from './model.js';
 
+/** A sentence's best tags with their probabilities under the model. */
+export interface TaggedWithProbabilities {
+  tags: string[];
+  /** probability of the whole tag sequence (CRF: P(y* | x); Bi-LSTM: the product of the tokens') */
+  probability: number;
+  /** per token, the probability of its tag (CRF: the marginal P(y_t = y*_t | x); Bi-LSTM: the softmax) */
+  marginals: number[];
+}
+
 export interface CrfHeader {
   format: 'asyngrad-crf';
   task: TaskName;
@@ -60,6 +69,11 @@ export class CrfTagger {
 
   /** Best label ids for each sentence of data (a fresh shared memory sized for it). */
   decodeIds(data: CrfData): Int32Array[] {
+    return this.decoder(data).decodeAll(data);
+  }
+
+  /** A decoder over a fresh memory holding the weights, sized for data's sentences. */
+  private decoder(data: CrfData): CrfDecoder {
     const module = compileKernels();
     const arena = new ArenaLayout(heapBase(module));
     const wOffset = arena.reserve('crf weights', this.weights.length * 4);
@@ -67,7 +81,7 @@ export class CrfTagger {
     const regions = reserveDecode(arena, this.header, b.maxLen, b.maxPairs);
     const memory = arena.createMemory();
     new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
-    return new CrfDecoder(instantiate(module, memory), memory, wOffset, this.header, regions).decodeAll(data);
+    return new CrfDecoder(instantiate(module, memory), memory, wOffset, this.header, regions);
   }
 
   /**
@@ -76,6 +90,21 @@ export class CrfTagger {
    */
   predict(sentences: readonly (Sentence | readonly (string | readonly string[])[])[]): string[][] {
     return this.predictSentences(sentences.map(toSentence));
+  }
+
+  /**
+   * Tags with probabilities, as CRF++'s -v1 gives them: for each sentence its best tags, their joint
+   * probability P(y* | x), and per token the marginal probability of its tag.
+   */
+  predictWithProbabilities(sentences: readonly (Sentence | readonly (string | readonly string[])[])[]): TaggedWithProbabilities[] {
+    const sents = sentences.map(toSentence);
+    if (this.header.columns !== undefined) checkObservationColumns(sents, this.header.columns, 'the model was trained on');
+    const data = this.features(this.prepare(sents));
+    const dec = this.decoder(data);
+    return sents.map((_, s) => {
+      const r = dec.decodeWithProbabilities(data, s);
+      return { tags: Array.from(r.ids, (y) => this.header.labels[y]), probability: r.probability, marginals: Array.from(r.marginals) };
+    });
   }
 
   /** Scores labeled sentences (or a labeled file in the task's format) like `asyngrad eval`. */

@@ -4,7 +4,8 @@ import type { Kernels } from '../../runtime/wasm.js';
 import { lstmScratchLayout, type LstmLayout } from './model.js';
 import type { LstmData } from './inputs.js';
 
-export function decodeLstm(k: Kernels, memory: WebAssembly.Memory, wOffset: number, L: LstmLayout, scratchOffset: number, Tmax: number, data: LstmData): Int32Array[] {
+/** Label ids per sentence; with `probs`, also each token's softmax probability of its label. */
+export function decodeLstm(k: Kernels, memory: WebAssembly.Memory, wOffset: number, L: LstmLayout, scratchOffset: number, Tmax: number, data: LstmData, probs?: Float64Array[]): Int32Array[] {
   const sc = lstmScratchLayout(L, Tmax);
   const i32 = new Int32Array(memory.buffer);
   const { I, H, C } = L;
@@ -12,7 +13,7 @@ export function decodeLstm(k: Kernels, memory: WebAssembly.Memory, wOffset: numb
   const res: Int32Array[] = [];
   for (let s = 0; s + 1 < data.tokStart.length; s++) {
     const a = data.tokStart[s], T = data.tokStart[s + 1] - a;
-    if (T === 0) { res.push(new Int32Array(0)); continue; }
+    if (T === 0) { res.push(new Int32Array(0)); probs?.push(new Float64Array(0)); continue; }
     if (T > Tmax) throw new Error(`sentence ${s} has ${T} tokens, more than the decode buffer (${Tmax})`);
     let col = 0;
     L.dims.forEach((dim, f) => {
@@ -22,8 +23,18 @@ export function decodeLstm(k: Kernels, memory: WebAssembly.Memory, wOffset: numb
     });
     k.lstm_forward(wOffset + L.fwdOff * 4, I, H, T, X, I, 0, scratchOffset + sc.cacheF, Hcat, 2 * H);
     k.lstm_forward(wOffset + L.bwdOff * 4, I, H, T, X, I, 1, scratchOffset + sc.cacheB, Hcat + H * 4, 2 * H);
+    if (probs) {
+      // softmax_xent with no gold label (-1) writes only the probabilities (and zeroes dHcat)
+      i32.fill(-1, out / 4, out / 4 + T);
+      k.softmax_xent(wOffset + L.outOff * 4, C, 2 * H, T, Hcat, out, 0, scratchOffset + sc.dHcat, scratchOffset + sc.probs);
+    }
     k.softmax_predict(wOffset + L.outOff * 4, C, 2 * H, T, Hcat, out);
-    res.push(i32.slice(out / 4, out / 4 + T));
+    const best = i32.slice(out / 4, out / 4 + T);
+    if (probs) {
+      const p = new Float32Array(memory.buffer, scratchOffset + sc.probs, T * C);
+      probs.push(Float64Array.from(best, (y, t) => p[t * C + y]));
+    }
+    res.push(best);
   }
   return res;
 }

@@ -9,6 +9,7 @@ import { scoreTask, type Score } from '../../train/score.js';
 import { encode, taskInputs, Vocab } from './inputs.js';
 import { lstmLayout, lstmScratchLayout } from './model.js';
 import { decodeLstm } from './decoder.js';
+import type { TaggedWithProbabilities } from '../crf/tagger.js';
 
 export interface LstmHeader {
   format: 'asyngrad-lstm';
@@ -44,7 +45,17 @@ export class LstmTagger {
   }
 
   predict(sentences: readonly (Sentence | readonly (string | readonly string[])[])[]): string[][] {
-    return this.predictSentences(sentences.map((s) => (Array.isArray(s) ? { tokens: (s as (string | string[])[]).map((t) => (typeof t === 'string' ? [t] : [...t])), tags: [], line: 1 } : (s as Sentence))));
+    return this.predictSentences(sentences.map(toSentence));
+  }
+
+  /**
+   * Tags with probabilities: per token the softmax probability of its tag, and for the sentence
+   * their product (the tokens are predicted independently).
+   */
+  predictWithProbabilities(sentences: readonly (Sentence | readonly (string | readonly string[])[])[]): TaggedWithProbabilities[] {
+    const probs: Float64Array[] = [];
+    const tags = this.predictSentences(sentences.map(toSentence), probs);
+    return tags.map((t, i) => ({ tags: t, probability: probs[i].reduce((a, p) => a * p, 1), marginals: Array.from(probs[i]) }));
   }
 
   evaluate(data: string | Sentence[]): Score {
@@ -52,7 +63,7 @@ export class LstmTagger {
     return scoreTask(this.task, sents, this.predictSentences(sents));
   }
 
-  private predictSentences(sentences: Sentence[]): string[][] {
+  private predictSentences(sentences: Sentence[], probs?: Float64Array[]): string[][] {
     if (this.header.columns !== undefined) checkObservationColumns(sentences, this.header.columns, 'the model was trained on');
     const shape = { ...taskInputs(this.task), H: this.header.H };
     const data = encode(sentences, shape, this.vocabs, (t) => this.labelIndex.get(t) ?? -1);
@@ -65,7 +76,7 @@ export class LstmTagger {
     const scratch = arena.reserve('lstm decode scratch', lstmScratchLayout(L, Tmax).bytes);
     const memory = arena.createMemory();
     new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
-    const ids = decodeLstm(instantiate(module, memory), memory, wOffset, L, scratch, Tmax, data);
+    const ids = decodeLstm(instantiate(module, memory), memory, wOffset, L, scratch, Tmax, data, probs);
     return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
   }
 
@@ -88,4 +99,9 @@ export class LstmTagger {
       throw new ModelFileError(path, (e as Error).message);
     }
   }
+}
+
+function toSentence(s: Sentence | readonly (string | readonly string[])[]): Sentence {
+  if (!Array.isArray(s)) return s as Sentence;
+  return { tokens: (s as readonly (string | readonly string[])[]).map((t) => (typeof t === 'string' ? [t] : [...t])), tags: [], line: 1 };
 }
