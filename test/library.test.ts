@@ -27,6 +27,7 @@ describe('library API (README example)', () => {
     });
     const tags = tagger.predict([[['He', 'PRP'], ['reckons', 'VBZ'], ['the', 'DT'], ['deficit', 'NN']]]);
     const score = tagger.evaluate(testFile);
+    const scored = tagger.predictWithProbabilities([[['He', 'PRP'], ['reckons', 'VBZ'], ['the', 'DT'], ['deficit', 'NN']]]);
     tagger.save(join(dir, 'chunker.model'));
     const again = load(join(dir, 'chunker.model'));
     // --- end of example ---
@@ -35,6 +36,9 @@ describe('library API (README example)', () => {
     expect(tags[0][0]).toBe('B-NP');
     expect(score.f1).toBeGreaterThan(75);
     expect(again.evaluate(testFile)).toEqual(score);
+    expect(scored[0].tags).toEqual(tags[0]);
+    expect(scored[0].probability).toBeGreaterThan(0);
+    expect(scored[0].marginals).toHaveLength(4);
     // tokens without the POS column the model was trained on are refused, not tagged as nonsense
     expect(() => tagger.predict([['He', 'reckons']])).toThrow(/1 observation column, but the model was trained on 2/);
   });
