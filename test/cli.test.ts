@@ -40,6 +40,16 @@ describe('asyngrad CLI', () => {
     expect(s.test.f1).toBeGreaterThan(70);
     expect(s.gradient_error_rate).toHaveLength(2);
     expect(s.seconds_per_pass).toBeGreaterThan(0);
+    expect(s.best_pass).toBeUndefined();
+    // --keep-best: the summary reports the best dev pass, and its scores are those of the model kept
+    const k = run('train', '--train', train, '--test', test, '--dev', test, '--mode', 'serial', '--passes', '3', '--keep-best', '--json');
+    expect(k.code, k.err).toBe(0);
+    const kl = k.out.trim().split('\n').map((l) => JSON.parse(l));
+    const ks = kl.at(-1);
+    const bestDev = Math.max(...kl.slice(0, 3).map((l) => l.dev.f1));
+    expect(kl[ks.best_pass - 1].dev.f1).toBe(bestDev);
+    expect(ks.dev.f1).toBe(bestDev);
+    expect(ks.test).toEqual(kl[ks.best_pass - 1].test);
   });
 
   it('eval scores the saved model like training did, and tag writes the tags', () => {
@@ -144,6 +154,9 @@ describe('asyngrad CLI', () => {
       [['--task', 'ner'], /--task must be one of chunking, pos, seg/],
       [['--lr', '0x10'], /--lr must be a number/],
       [['--sr', '0.5'], /--sr must be 0 \(off\) or a length of at least 1/],
+      [['--keep-best'], /--keep-best selects on the development data: give --dev/],
+      [['--patience', '3'], /--patience selects on the development data: give --dev/],
+      [['--patience', '0', '--dev', 'x'], /--patience must be an integer from 1/],
       [['--out', join(dir, 'no-such-dir', 'm.model')], /the directory .*no-such-dir does not exist/],
       [['--out', dir], /is a directory/],
       [['--out', ''], /--out needs a file name/],

@@ -11,7 +11,7 @@ import { Rng } from '../src/runtime/rng.js';
 import { packageFile } from '../src/runtime/package-root.js';
 import { crfMarginals, crfNll, crfParamCount } from '../src/reference/crf.js';
 import { readColumnFile } from '../src/data/column.js';
-import { rng, testWasm } from './helpers.js';
+import { checkSelection, rng, testWasm } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-crf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +24,12 @@ function subset(name: string, n: number): string {
 }
 const train = subset('train.txt', 1500);
 const test = subset('test.txt', 300);
+/** Sentences [a, b) of a bundled CoNLL-2000 file. */
+function slice(name: string, a: number, b: number): string {
+  const path = join(dir, `${name}-${a}-${b}`);
+  writeFileSync(path, readFileSync(packageFile('data', 'conll2000', name), 'utf8').split(/\n\s*\n/).slice(a, b).join('\n\n') + '\n');
+  return path;
+}
 const base: TrainCrfOptions = { task: 'chunking', model: 'crf', train, test, mode: 'serial', threads: 1, passes: 6, seed: 5 };
 
 describe('CRF training on CoNLL-2000 (1,500 training sentences)', () => {
@@ -165,6 +171,39 @@ describe('crf_step', () => {
     t.i32[stamps / 4] = 4 | 1;
     t.k.crf_step(put(w0), Y, F, E, pfs, pfi, plab, 0, T, 0.1, 0, scratch, stamps, 0);
     expect(t.i32[(scratch + 12) / 4]).toBe(0);
+  });
+});
+
+describe('model selection on dev (--keep-best, --patience)', () => {
+  const dev = slice('test.txt', 300, 400);
+  const sel = { ...base, dev, test: undefined, passes: 10, keepBest: true, patience: 2 };
+
+  it('keeps the best dev pass\'s weights (those of a run stopped there) and stops after patience evaluations', async () => {
+    const r = await trainCrf(sel);
+    checkSelection(r.history.map((h) => h.dev!.f1!), r.bestPass, 2, 10);
+    expect(r.bestPass).toBeGreaterThan(1);
+    const short = await trainCrf({ ...base, dev, test: undefined, passes: r.bestPass! });
+    expect(Buffer.from(r.tagger.weights.buffer).equals(Buffer.from(short.tagger.weights.buffer))).toBe(true);
+    expect(r.tagger.header.training!.passes).toBe(r.bestPass);
+    // patience alone stops as early, and keeps the last pass
+    const p = await trainCrf({ ...sel, keepBest: false });
+    expect(p.history.length).toBe(r.history.length);
+    expect(Buffer.from(p.tagger.weights.buffer).equals(Buffer.from(r.tagger.weights.buffer))).toBe(false);
+  });
+
+  it('a run resumed from a checkpoint selects and stops as the uninterrupted one', async () => {
+    const full = await trainCrf(sel);
+    const ck = join(dir, 'best.ckpt');
+    await trainCrf({ ...sel, passes: 3, checkpoint: ck, checkpointEvery: 1 });
+    const resumed = await trainCrf({ ...sel, checkpoint: ck, resume: true });
+    expect(resumed.history.map((h) => h.dev!.f1)).toEqual(full.history.map((h) => h.dev!.f1));
+    expect(resumed.bestPass).toBe(full.bestPass);
+    expect(Buffer.from(resumed.tagger.weights.buffer).equals(Buffer.from(full.tagger.weights.buffer))).toBe(true);
+  });
+
+  it('needs dev data', async () => {
+    await expect(trainCrf({ ...base, keepBest: true })).rejects.toThrow(/--keep-best selects on the development data: give --dev/);
+    await expect(trainCrf({ ...base, patience: 2 })).rejects.toThrow(/--patience selects on the development data/);
   });
 });
 

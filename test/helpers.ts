@@ -1,4 +1,6 @@
-// Test helpers: a kernels instance over a fresh shared memory, and a seeded PRNG.
+// Test helpers: a kernels instance over a fresh shared memory, a seeded PRNG, and the check of
+// --keep-best / --patience against a run's dev history.
+import { expect } from 'vitest';
 import { compileKernels, heapBase, instantiate, type Kernels } from '../src/runtime/wasm.js';
 
 export interface TestWasm {
@@ -39,4 +41,12 @@ export function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The semantics of --keep-best and --patience, checked against a run's dev history. */
+export function checkSelection(devScores: number[], bestPass: number | undefined, patience: number, passes: number): void {
+  const best = devScores.indexOf(Math.max(...devScores)); // the first pass with the best score
+  expect(bestPass).toBe(best + 1);
+  expect(devScores.length).toBeLessThan(passes); // it did stop early
+  expect(devScores.length - 1 - best).toBe(patience); // right after `patience` evaluations without a better one
 }

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { trainLstm, type TrainLstmOptions } from '../src/train/train-lstm.js';
 import { loadTagger } from '../src/models/load.js';
 import { readColumnFile } from '../src/data/column.js';
+import { checkSelection } from './helpers.js';
 import { Vocab, taskInputs, encode } from '../src/models/lstm/inputs.js';
 import { packageFile } from '../src/runtime/package-root.js';
 
@@ -72,6 +73,18 @@ describe('Bi-LSTM training', () => {
     const t = encode(sents, shape, vocabs, () => 0);
     expect(t.rare[1] & 1).toBe(1); // 'cat' seen once
     expect(t.rare[0] & 1).toBe(0); // 'a' seen twice
+  });
+});
+
+describe('Bi-LSTM model selection on dev', () => {
+  it('--keep-best keeps the best dev pass\'s weights (those of a run stopped there); --patience stops', async () => {
+    const text = readFileSync(packageFile('data', 'conll2000', 'test.txt'), 'utf8').split(/\n\s*\n/);
+    const dev = join(dir, 'dev-300-400.txt');
+    writeFileSync(dev, text.slice(300, 400).join('\n\n') + '\n');
+    const r = await trainLstm({ ...base, test: undefined, dev, passes: 8, keepBest: true, patience: 2 });
+    checkSelection(r.history.map((h) => h.dev!.f1!), r.bestPass, 2, 8);
+    const short = await trainLstm({ ...base, test: undefined, dev, passes: r.bestPass! });
+    expect(Buffer.from(r.tagger.weights.buffer).equals(Buffer.from(short.tagger.weights.buffer))).toBe(true);
   });
 });
 

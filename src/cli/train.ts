@@ -49,6 +49,8 @@ export function registerTrain(program: Command): void {
     .option('--edge-above <n>', 'dense-crf: rich edges for node features seen more than n times', intOption('--edge-above', 0, 1e9), 10)
     .option('--edge-top <fraction>', 'dense-crf: rich edges for the most frequent fraction of features instead (Sun\'s code: 0.4)', numberOption('--edge-top', 0, 1))
     .option('--eval-every <n>', 'score the test/dev data every n passes', intOption('--eval-every', 1, 1e6), 1)
+    .option('--keep-best', 'keep (return and write to --out) the model of the pass that scored best on --dev, not the last pass\'s', false)
+    .option('--patience <n>', 'stop once n evaluations in a row have not beaten the best --dev score (early stopping)', intOption('--patience', 1, 1e6))
     .option('--out <file>', 'write the trained model here')
     .option('--checkpoint <file>', 'checkpoint file (written atomically; default: <out>.ckpt when --checkpoint-every or --resume is given)')
     .option('--checkpoint-every <n>', 'write a checkpoint every n passes (Ctrl-C also writes one)', intOption('--checkpoint-every', 1, 1e6))
@@ -70,6 +72,7 @@ export function registerTrain(program: Command): void {
       if (o.batch > 1 && o.mode === 'sync') throw new UsageError(`--batch applies to --mode serial and async (a sync round already sums one sentence per thread)`);
       if (!MODES.includes(o.mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')} (got "${o.mode}")`);
       if (!SAMPLINGS.includes(o.sampling)) throw new UsageError(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${o.sampling}")`);
+      if ((o.keepBest || o.patience !== undefined) && o.dev === undefined) throw new UsageError(`${o.keepBest ? '--keep-best' : '--patience'} selects on the development data: give --dev`);
       const passes = o.passes ?? (o.model === 'lstm' ? LSTM_DEFAULTS.passes : taskSpec(task).passes);
       const checkpoint: string | undefined = o.checkpoint ?? (o.checkpointEvery || o.resume ? `${o.out ?? `${task}.model`}.ckpt` : undefined);
       // before reading any data: a model or checkpoint that cannot be written must not cost a training run
@@ -98,13 +101,15 @@ export function registerTrain(program: Command): void {
       };
       const keepModel = o.out !== undefined;
       const result = await (o.model === 'lstm'
-        ? trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepModel, ...common })
+        ? trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, keepBest: o.keepBest, patience: o.patience, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepModel, ...common })
         : trainCrf({
         task,
         model: o.model,
         train: trainPath,
         test: testPath,
         dev: o.dev,
+        keepBest: o.keepBest,
+        patience: o.patience,
         template: o.template,
         mode: o.mode,
         threads: o.threads,
@@ -143,8 +148,10 @@ export function registerTrain(program: Command): void {
         }
         throw e;
       });
-      const last = result.history[result.history.length - 1];
-      const seconds = last.elapsed;
+      const final = result.history[result.history.length - 1];
+      const seconds = final.elapsed;
+      // the scores of the model kept: the best dev pass's with --keep-best, else the last pass's
+      const kept = (o.keepBest && result.history.find((r) => r.pass === result.bestPass)) || final;
       if (o.out) result.tagger.save(o.out);
       const summary = {
         summary: true,
@@ -157,8 +164,9 @@ export function registerTrain(program: Command): void {
         passes: result.history.length,
         seconds: round(seconds, 3),
         seconds_per_pass: round(seconds / result.history.length, 4),
-        test: last.test ? scoreJson(last.test) : null,
-        dev: last.dev ? scoreJson(last.dev) : null,
+        test: kept.test ? scoreJson(kept.test) : null,
+        dev: kept.dev ? scoreJson(kept.dev) : null,
+        ...(result.bestPass !== undefined ? { best_pass: result.bestPass, kept_pass: kept.pass } : {}),
         // over the passes this invocation ran; a resumed run with none left to run reports the checkpoint's
         gradient_error_rate: totals.samples.length
           ? totals.samples.map((n, i) => round(n ? totals.errors[i] / n : 0, 4))
@@ -167,8 +175,16 @@ export function registerTrain(program: Command): void {
       };
       if (o.json) console.log(JSON.stringify(summary));
       else {
-        const score = last.test ? `test ${task === 'pos' ? 'accuracy' : 'F1'} ${headline(task, last.test).toFixed(2)}` : '';
-        log(`done: ${summary.passes} passes in ${seconds.toFixed(2)} s (${summary.seconds_per_pass.toFixed(3)} s/pass) ${score}${o.out ? `; model written to ${o.out}` : ''}`);
+        const metric = task === 'pos' ? 'accuracy' : 'F1';
+        const parts = [`done: ${summary.passes} passes in ${seconds.toFixed(2)} s (${summary.seconds_per_pass.toFixed(3)} s/pass)`];
+        if (summary.passes < passes && o.patience !== undefined) parts.push(`stopped early: no better dev ${metric} in ${o.patience} evaluations`);
+        if (result.bestPass !== undefined) {
+          const bestDev = headline(task, result.history.find((r) => r.pass === result.bestPass)!.dev!);
+          parts.push(`best dev ${metric} ${bestDev.toFixed(2)} at pass ${result.bestPass}${o.keepBest ? ', the model kept' : ''}`);
+        }
+        if (kept.test) parts.push(`test ${metric} ${headline(task, kept.test).toFixed(2)}${o.keepBest ? ` (pass ${kept.pass})` : ''}`);
+        if (o.out) parts.push(`model written to ${o.out}`);
+        log(parts.join('; '));
       }
     });
 }

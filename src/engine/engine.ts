@@ -78,7 +78,14 @@ export class InterruptedError extends Error {
    * Wapiti saves its model on Ctrl-C. That of the last finished pass when the trainer had it (between
    * passes, or a checkpoint snapshot), else the weights as the interrupted pass left them (partial).
    */
-  model?: { passes: number; partial: boolean; save(path: string): void };
+  model?: InterruptedModel;
+}
+
+/** A model an interrupted run can still write: after `passes` passes, or part of the next (partial). */
+export interface InterruptedModel {
+  passes: number;
+  partial: boolean;
+  save(path: string): void;
 }
 
 export class Engine {

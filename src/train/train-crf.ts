@@ -1,7 +1,8 @@
 // Training a CRF tagger end to end: read, extract features, lay out the shared memory, run passes
 // with the chosen engine, decay the rate, shrink for L2, decode and score between passes.
 import type { Sentence } from '../data/types.js';
-import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
+import { Engine, InterruptedError, type InterruptedModel, type Mode, type Sampling } from '../engine/engine.js';
+import { BestPass, checkBestPassOptions } from './best-pass.js';
 import { crc32 } from '../io/crc32.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { weightsLookFinite } from './finite.js';
@@ -55,6 +56,10 @@ export interface TrainCrfOptions {
   account?: boolean;
   /** evaluate every N passes (default 1); the last pass is always evaluated */
   evalEvery?: number;
+  /** return (and save) the weights of the pass that scored best on `dev`, not the last pass's */
+  keepBest?: boolean;
+  /** stop once this many evaluations in a row have not beaten the best dev score (needs `dev`) */
+  patience?: number;
   onPass?: (r: PassReport) => void;
   /** checkpoint file: written atomically every `checkpointEvery` passes and when interrupted */
   checkpoint?: string;
@@ -106,6 +111,8 @@ export interface TrainCrfResult {
   tagger: CrfTagger;
   history: PassReport[];
   info: DataInfo;
+  /** with keepBest or patience: the pass that scored best on dev (its weights are the tagger's with keepBest) */
+  bestPass?: number;
 }
 
 export class DivergenceError extends Error {}
@@ -122,6 +129,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
   checkNumber('--sr', o.sr ?? 0, 0, 1e6);
   if (o.sr && o.sr < 1) throw new Error(`--sr must be 0 (off) or a length of at least 1 (got ${o.sr})`);
   const seed = o.seed ?? 1;
+  const selection = checkBestPassOptions(o);
 
   const t0 = performance.now();
   const trainRaw = spec.read(o.train);
@@ -180,8 +188,13 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, lr0, decay, l2, sr: o.sr ?? 0, skip: o.skip ?? 1e-3, average: o.average ?? false,
     };
     const avgView = () => new Float32Array(engine.memory.buffer, model.avgOffset, model.params);
+    // the weights that are scored and kept: the running average when averaging, else w
+    const scored = () => (average && averaged > 0 ? avgView() : w);
+    const best = selection ? new BestPass(o.task, selection) : null;
+    // a checkpoint holds w, the average (when averaging) and the best pass's weights (with keepBest)
+    const lengths = [model.params, ...(average ? [model.params] : []), ...(best?.opts.keepBest ? [model.params] : [])];
     if (o.resume && o.checkpoint) {
-      const ck = readCheckpoint(o.checkpoint, fingerprint, average ? [model.params, model.params] : [model.params]);
+      const ck = readCheckpoint(o.checkpoint, fingerprint, lengths);
       if (ck) {
         w.set(ck.vectors[0]);
         if (average) avgView().set(ck.vectors[1]);
@@ -190,10 +203,17 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
         averaged = ck.header.counters.averaged ?? 0;
         elapsed = ck.header.elapsed;
         history.push(...ck.header.history);
+        best?.replay(history, ck.vectors.at(-1));
       }
     }
     const saveCheckpoint = (pass: number, weights: Float32Array, avg: Float32Array | null) => {
-      if (o.checkpoint) writeCheckpoint(o.checkpoint, { pass, elapsed, counters: { averaged }, fingerprint, history }, avg ? [weights, avg] : [weights]);
+      const vectors = [weights, ...(avg ? [avg] : []), ...(best?.opts.keepBest ? [best.weights ?? weights] : [])];
+      if (o.checkpoint) writeCheckpoint(o.checkpoint, { pass, elapsed, counters: { averaged }, fingerprint, history }, vectors);
+    };
+    // the model an interrupted run leaves: the best pass's with keepBest, once there is one
+    const bestModel = (): InterruptedModel | undefined => {
+      const bw = best?.opts.keepBest && best.weights ? best.weights : null;
+      return bw ? { passes: best!.pass, partial: false, save: (path) => makeTagger(bw, best!.pass).save(path) } : undefined;
     };
     const makeTagger = (weights: Float32Array, passesDone: number) => {
       const header: CrfHeader = {
@@ -213,12 +233,14 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
     const every = o.checkpointEvery ?? 0;
     const onAbort = () => engine.abort();
     o.signal?.addEventListener('abort', onAbort);
+    let passesDone = start;
     for (let p = start; p < passes; p++) {
+      if (best?.exhausted) break;
       if (o.signal?.aborted) {
         const err = new InterruptedError(`interrupted before pass ${p + 1}`);
         if (o.keepModel && p > 0) {
-          const weights = average && averaged > 0 ? avgView().slice() : w.slice();
-          err.model = { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
+          const weights = scored().slice();
+          err.model = bestModel() ?? { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
         }
         throw err;
       }
@@ -243,6 +265,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
             const weights = w.slice();
             err.model = { passes: p, partial: true, save: (path) => makeTagger(weights, p).save(path) };
           }
+          if (o.keepModel) err.model = bestModel() ?? err.model;
           throw err;
         }
         throw e;
@@ -280,14 +303,20 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
         if (dev) report.dev = scoreTask(o.task, dev.sents, labelsOf(decoder.decodeAll(dev.data), labels.labels));
       }
       history.push(report);
+      best?.observe(report, scored);
+      passesDone = p + 1;
       o.onPass?.(report);
-      if (every > 0 && ((p + 1) % every === 0 || p === passes - 1)) {
+      // the last pass: the last of --passes, or the one after which patience ran out
+      const last = p === passes - 1 || best?.exhausted;
+      if (every > 0 && ((p + 1) % every === 0 || last)) {
         saveCheckpoint(p + 1, w, average ? avgView() : null);
       }
     }
     o.signal?.removeEventListener('abort', onAbort);
-    const final = average && averaged > 0 ? new Float32Array(engine.memory.buffer, model.avgOffset, model.params).slice() : w.slice();
-    return { tagger: makeTagger(final, passes), history, info };
+    if (best?.opts.keepBest && best.weights) {
+      return { tagger: makeTagger(best.weights.slice(), best.pass), history, info, bestPass: best.pass };
+    }
+    return { tagger: makeTagger(scored().slice(), passesDone), history, info, bestPass: best && best.pass > 0 ? best.pass : undefined };
   } finally {
     await engine.close();
   }

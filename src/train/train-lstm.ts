@@ -1,6 +1,7 @@
 // Training the Bi-LSTM tagger: read, build vocabularies, lay out the shared memory, run passes with
 // Adam (β1 = β2 = 0.95, ε = 1e-4, as in the paper) or SGD under the chosen engine, score between passes.
-import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
+import { Engine, InterruptedError, type InterruptedModel, type Mode, type Sampling } from '../engine/engine.js';
+import { BestPass, checkBestPassOptions } from './best-pass.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { weightsLookFinite } from './finite.js';
 import { LabelDictionary } from '../features/dictionary.js';
@@ -43,6 +44,9 @@ export interface TrainLstmOptions {
   decay?: number;
   account?: boolean;
   evalEvery?: number;
+  /** as in trainCrf: keep the pass that scored best on dev; stop after `patience` evaluations without a better one */
+  keepBest?: boolean;
+  patience?: number;
   /** train on the first n training sentences only (quick runs) */
   limit?: number;
   /** as in trainCrf: atomic checkpoints every N passes and on interrupt; resume from one */
@@ -61,6 +65,8 @@ export interface TrainLstmResult {
   tagger: LstmTagger;
   history: PassReport[];
   info: DataInfo;
+  /** with keepBest or patience: the pass that scored best on dev */
+  bestPass?: number;
 }
 
 export { LSTM_DEFAULTS };
@@ -72,6 +78,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   const optimizer = o.optimizer ?? 'adam';
   const lr0 = o.lr ?? (optimizer === 'adam' ? LSTM_DEFAULTS.adamLr : LSTM_DEFAULTS.sgdLr);
   const decay = o.decay ?? LSTM_DEFAULTS.decay;
+  const selection = checkBestPassOptions(o);
   if (!Number.isInteger(passes) || passes < 1) throw new Error(`--passes must be a positive integer (got ${passes})`);
   if (!(lr0 > 0)) throw new Error(`--lr must be positive (got ${lr0})`);
   const t0 = performance.now();
@@ -108,7 +115,10 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     const w = engine.weights();
     let elapsed = 0;
     let start = 0;
+    const best = selection ? new BestPass(o.task, selection) : null;
+    // a checkpoint holds w, the optimizer's state and (with keepBest) the best pass's weights
     const state = () => [w, ...engine.optimizerState()];
+    const stored = () => [...state(), ...(best?.opts.keepBest ? [best.weights ?? w] : [])];
     const fingerprint = {
       task: o.task, model: 'lstm', H: shape.H, vocabHash: hashStrings(vocabs.flatMap((v) => v.values)), labelsHash: hashStrings(labels.labels),
       tokens: trainData.labels.length, mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, optimizer, lr0, decay,
@@ -116,7 +126,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       embeddings,
     };
     if (o.resume && o.checkpoint) {
-      const ck = readCheckpoint(o.checkpoint, fingerprint, state().map((v) => v.length));
+      const ck = readCheckpoint(o.checkpoint, fingerprint, stored().map((v) => v.length));
       if (ck) {
         state().forEach((v, i) => v.set(ck.vectors[i]));
         engine.optimizerStep = ck.header.counters.step ?? 0;
@@ -124,8 +134,13 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
         if (start > passes) throw new Error(`--resume: the checkpoint ${o.checkpoint} has ${start} finished passes, more than --passes ${passes}`);
         elapsed = ck.header.elapsed;
         history.push(...ck.header.history);
+        best?.replay(history, ck.vectors.at(-1));
       }
     }
+    const bestModel = (): InterruptedModel | undefined => {
+      const bw = best?.opts.keepBest && best.weights ? best.weights : null;
+      return bw ? { passes: best!.pass, partial: false, save: (path) => makeTagger(bw, best!.pass).save(path) } : undefined;
+    };
     const save = (pass: number, vectors: Float32Array[], step: number) => {
       if (o.checkpoint) writeCheckpoint(o.checkpoint, { pass, elapsed, counters: { step }, fingerprint, history }, vectors);
     };
@@ -139,17 +154,19 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     };
     const onAbort = () => engine.abort();
     o.signal?.addEventListener('abort', onAbort);
+    let passesDone = start;
     for (let p = start; p < passes; p++) {
+      if (best?.exhausted) break;
       if (o.signal?.aborted) {
         const err = new InterruptedError(`interrupted before pass ${p + 1}`);
         if (o.keepModel && p > 0) {
           const weights = w.slice();
-          err.model = { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
+          err.model = bestModel() ?? { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
         }
         throw err;
       }
       const lr = lr0 * Math.pow(decay, p);
-      const snapshot = o.checkpoint && o.signal ? { vectors: state().map((v) => v.slice()), step: engine.optimizerStep } : null;
+      const snapshot = o.checkpoint && o.signal ? { vectors: stored().map((v) => v.slice()), step: engine.optimizerStep } : null;
       let s;
       try {
         s = await engine.runPass(lr, { onTick: o.onTick, pass: p });
@@ -163,6 +180,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
             const weights = w.slice();
             err.model = { passes: p, partial: true, save: (path) => makeTagger(weights, p).save(path) };
           }
+          if (o.keepModel) err.model = bestModel() ?? err.model;
           throw err;
         }
         throw e;
@@ -188,12 +206,16 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
         if (dev) report.dev = score(dev);
       }
       history.push(report);
+      best?.observe(report, () => w);
+      passesDone = p + 1;
       o.onPass?.(report);
       const every = o.checkpointEvery ?? 0;
-      if (every > 0 && ((p + 1) % every === 0 || p === passes - 1)) save(p + 1, state(), engine.optimizerStep);
+      // the last pass: the last of --passes, or the one after which patience ran out
+      if (every > 0 && ((p + 1) % every === 0 || p === passes - 1 || best?.exhausted)) save(p + 1, stored(), engine.optimizerStep);
     }
     o.signal?.removeEventListener('abort', onAbort);
-    return { tagger: makeTagger(w.slice(), passes), history, info };
+    if (best?.opts.keepBest && best.weights) return { tagger: makeTagger(best.weights.slice(), best.pass), history, info, bestPass: best.pass };
+    return { tagger: makeTagger(w.slice(), passesDone), history, info, bestPass: best && best.pass > 0 ? best.pass : undefined };
   } finally {
     await engine.close();
   }
