@@ -137,6 +137,13 @@ describe('asyngrad CLI', () => {
     const tt = run('tag', '--model-file', model, '--input', tabbed);
     expect(tt.code, tt.err).toBe(0);
     expect(tt.out.split('\n')[0].split('\t')).toHaveLength(3);
+    // --input - reads standard input, and tags it as it would the file
+    const piped = spawnSync(process.execPath, [cli, 'tag', '--model-file', model, '--input', '-'], { input: readFileSync(tabbed), encoding: 'utf8' });
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(piped.stdout).toBe(tt.out);
+    const bad = spawnSync(process.execPath, [cli, 'tag', '--model-file', model, '--input', '-'], { input: 'He PRP\nsaid\n', encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/<stdin>:2:/);
     const words = join(dir, 'words-only.txt');
     writeFileSync(words, 'He\nreckons\n');
     const u = run('tag', '--model-file', model, '--input', words);

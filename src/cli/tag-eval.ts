@@ -1,5 +1,7 @@
 // `asyngrad tag` and `asyngrad eval` with a saved model.
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { decodeUtf8, readDataFile } from '../data/column.js';
+import { DataError } from '../data/errors.js';
 import type { Command } from 'commander';
 import { loadTagger } from '../models/load.js';
 import { tagsToWords } from '../data/segmented.js';
@@ -12,7 +14,7 @@ export function registerTagEval(program: Command): void {
     .command('tag')
     .description('tag a file with a trained model (column files: the tag is appended as the last column; seg: words split by spaces)')
     .requiredOption('--model-file <file>', 'a model written by `asyngrad train --out`')
-    .requiredOption('--input <file>', 'data in the task\'s format: the observation columns, with or without the gold tag column (kept in the output, as crf_test does)')
+    .requiredOption('--input <file>', 'data in the task\'s format (- for standard input): the observation columns, with or without the gold tag column (kept in the output, as crf_test does)')
     .option('--output <file>', 'write here instead of standard output')
     .option('--probabilities', 'as CRF++\'s -v1: a "# P" line before each sentence with the probability of its tag sequence, and each tag written as tag/p, p its marginal probability (chunking, pos)', false)
     .action((o) => {
@@ -21,7 +23,9 @@ export function registerTagEval(program: Command): void {
         throw new UsageError('--probabilities applies to column output (chunking, pos), not to seg, whose output is words, line for line');
       }
       const spec = taskSpec(tagger.task);
-      const sents = spec.read(o.input, false);
+      const source = o.input === '-' ? '<stdin>' : o.input;
+      const text = decodeUtf8(o.input === '-' ? readStdin() : readDataFile(o.input), source);
+      const sents = spec.readText(text, source, false);
       // one column more than the model was trained on: the gold tags, kept for the output only
       const columns = tagger.header.columns;
       const withGold = tagger.task !== 'seg' && columns !== undefined && sents[0].tokens[0].length === columns + 1;
@@ -39,7 +43,7 @@ export function registerTagEval(program: Command): void {
         out = lines.join('\n') + '\n';
       } else {
         // the input's separator: tab-separated files stay tab-separated
-        const sep = firstLineHasTab(o.input) ? '\t' : ' ';
+        const sep = firstLineHasTab(text) ? '\t' : ' ';
         // CRF++ -v1 prints probabilities with %f (6 decimals)
         const tagAt = (i: number, j: number) => (scored ? `${tags[i][j]}/${scored[i].marginals[j].toFixed(6)}` : tags[i][j]);
         out = sents.map((s, i) => (scored ? `# ${scored[i].probability.toFixed(6)}\n` : '') + s.tokens.map((t, j) => [...t, tagAt(i, j)].join(sep)).join('\n') + '\n').join('\n');
@@ -79,15 +83,17 @@ function trainingWords(task: TaskName, sents: readonly { tokens: readonly (reado
   return words;
 }
 
-/** Whether the first non-blank line of a file (read from its first 64 KiB) separates fields by tabs. */
-function firstLineHasTab(path: string): boolean {
-  const fd = openSync(path, 'r');
+/** Whether the first non-blank line separates fields by tabs. */
+function firstLineHasTab(text: string): boolean {
+  const m = /^[ \t\r]*\S[^\n]*/m.exec(text);
+  return m !== null && m[0].trim().includes('\t');
+}
+
+/** All of standard input (a pipe, a file or a terminal until end of file). */
+function readStdin(): Buffer {
   try {
-    const buf = Buffer.alloc(65536);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const line = buf.subarray(0, n).toString('utf8').split('\n').find((l) => l.trim() !== '') ?? '';
-    return line.trim().includes('\t');
-  } finally {
-    closeSync(fd);
+    return readFileSync(0);
+  } catch (e) {
+    throw new DataError('<stdin>', undefined, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

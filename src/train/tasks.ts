@@ -1,9 +1,9 @@
 // The three tasks: how to read their files, which derived columns and template they use, how they
 // are scored, and the paper's SGD settings (../shared/PAPER.md, Dense CRF section).
 import { addPosColumns, addSegColumns } from '../data/derived.js';
-import { observationColumns, readColumnFile } from '../data/column.js';
+import { observationColumns, readColumnFile, readColumnText } from '../data/column.js';
 import { DataError } from '../data/errors.js';
-import { readSegmentedFile } from '../data/segmented.js';
+import { readSegmentedFile, readSegmentedText } from '../data/segmented.js';
 import type { Sentence } from '../data/types.js';
 
 export type TaskName = 'chunking' | 'pos' | 'seg';
@@ -25,6 +25,8 @@ export interface TaskSpec {
    */
   columns: readonly string[];
   read(path: string, labeled?: boolean): Sentence[];
+  /** the same from text already read (`source` names it in errors) */
+  readText(text: string, source: string, labeled?: boolean): Sentence[];
   /** appends derived observation columns (word suffixes, character class…) */
   derive(sentences: Sentence[]): Sentence[];
 }
@@ -39,6 +41,7 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
     passes: 30,
     columns: ['word', 'POS tag'],
     read: (p, labeled = true) => readColumnFile(p, { labeled }),
+    readText: (t, src, labeled = true) => readColumnText(t, src, { labeled }),
     derive: (s) => addPosColumns(s),
   },
   pos: {
@@ -55,6 +58,7 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
     passes: 30,
     columns: ['word'],
     read: (p, labeled = true) => readColumnFile(p, { labeled }),
+    readText: (t, src, labeled = true) => readColumnText(t, src, { labeled }),
     derive: (s) => addPosColumns(s),
   },
   seg: {
@@ -66,6 +70,7 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
     passes: 30,
     columns: ['character'],
     read: (p, labeled = true) => readSegmentedFile(p, { labeled }),
+    readText: (t, src, labeled = true) => readSegmentedText(t, src, { labeled }),
     derive: (s) => addSegColumns(s),
   },
 };
