@@ -4,6 +4,7 @@ import { CrfTagger } from './models/crf/tagger.js';
 import { loadTagger, type Tagger } from './models/load.js';
 import { trainCrf, type TrainCrfOptions, type TrainCrfResult } from './train/train-crf.js';
 import { trainLstm, type TrainLstmOptions, type TrainLstmResult } from './train/train-lstm.js';
+import { OptionError } from './train/option-error.js';
 
 /** What `train` takes: a CRF's options (model 'crf', the default, or 'dense-crf') or a Bi-LSTM's (model 'lstm'). */
 export type TrainOptions = (Omit<TrainCrfOptions, 'model'> & { model?: 'crf' | 'dense-crf' }) | (TrainLstmOptions & { model: 'lstm' });
@@ -15,7 +16,7 @@ export type TrainOptions = (Omit<TrainCrfOptions, 'model'> & { model?: 'crf' | '
 export function train(options: Omit<TrainCrfOptions, 'model'> & { model?: 'crf' | 'dense-crf' }): Promise<TrainCrfResult>;
 export function train(options: TrainLstmOptions & { model: 'lstm' }): Promise<TrainLstmResult>;
 export async function train(options: TrainOptions): Promise<TrainCrfResult | TrainLstmResult> {
-  if (typeof options?.train !== 'string' || options.train === '') throw new Error('train: options.train (the training file) is required');
+  if (typeof options?.train !== 'string' || options.train === '') throw new OptionError('train: options.train (the training file) is required');
   if (options.model === 'lstm') return trainLstm(options);
   return trainCrf({ ...options, model: options.model ?? 'crf' });
 }
@@ -30,6 +31,7 @@ export { LstmTagger } from './models/lstm/tagger.js';
 export { trainLstm, type TrainLstmOptions, type TrainLstmResult };
 export type { PassReport, DataInfo } from './train/train-crf.js';
 export { DivergenceError } from './train/train-crf.js';
+export { OptionError };
 export { TASKS, TASK_SPECS, type TaskName } from './train/tasks.js';
 export { scoreTask, type Score } from './train/score.js';
 export { evaluationReport, type EvaluationReport, type LabelScores } from './eval/report.js';

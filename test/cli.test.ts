@@ -242,7 +242,7 @@ describe('Ctrl-C', () => {
     expect(JSON.parse(r.out.trim().split('\n').pop()!).passes).toBe(done + 2);
     // a checkpoint further on than --passes is refused, not silently returned
     const past = run('train', '--model', 'crf', '--train', train, '--passes', '1', '--mode', 'serial', '--checkpoint', ck, '--resume');
-    expect(past.code).toBe(1);
+    expect(past.code).toBe(2);
     expect(past.err).toMatch(/more than --passes 1/);
   });
 

@@ -54,5 +54,10 @@ describe('library API (README example)', () => {
     const lstm = await train({ task: 'chunking', model: 'lstm', train: small, mode: 'serial', passes: 1, hidden: 8 });
     expect(lstm.tagger.header.model).toBe('lstm');
     await expect(train({ task: 'chunking' })).rejects.toThrow(/options\.train \(the training file\) is required/);
+    // a bad option is an OptionError (exported), naming the option as the CLI spells it
+    const { OptionError } = await import(packageFile('dist', 'index.js'));
+    const bad = train({ task: 'chunking', train: small, mode: 'serial', passes: 1, lr: -1 });
+    await expect(bad).rejects.toBeInstanceOf(OptionError);
+    await expect(train({ task: 'chunking', train: small, mode: 'serial', passes: 1, lr: -1 })).rejects.toThrow(/--lr must be a number from/);
   });
 });

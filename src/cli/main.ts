@@ -6,7 +6,8 @@ import { runDemo } from './demo.js';
 import { registerTrain } from './train.js';
 import { registerTagEval } from './tag-eval.js';
 import { registerExperiment } from './experiment.js';
-import { intOption, UsageError } from './options.js';
+import { intOption } from './options.js';
+import { OptionError } from '../train/option-error.js';
 import { DivergenceError } from '../train/train-crf.js';
 import { InterruptedError } from '../engine/engine.js';
 import { interrupt } from './interrupt.js';
@@ -59,5 +60,5 @@ try {
   const err = e as Error;
   console.error(`asyngrad: ${err.message}`);
   if (process.argv.includes('--debug')) console.error(err.stack);
-  process.exit(err instanceof UsageError ? 2 : err instanceof DivergenceError ? 3 : err instanceof InterruptedError ? 130 : 1);
+  process.exit(err instanceof OptionError ? 2 : err instanceof DivergenceError ? 3 : err instanceof InterruptedError ? 130 : 1);
 }

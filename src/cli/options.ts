@@ -1,7 +1,9 @@
 // Option parsing helpers for commander: a bad value names the option and exits with code 2.
 import { InvalidArgumentError } from 'commander';
+import { OptionError } from '../train/option-error.js';
 
-export class UsageError extends Error {}
+/** A bad command line (exit code 2); the library's option errors are treated the same. */
+export class UsageError extends OptionError {}
 
 export function intOption(name: string, lo: number, hi: number) {
   return (v: string): number => {

@@ -1,6 +1,7 @@
 // The training engine behind one interface: serial, AsynGrad (async) and synchronous parallel.
 // It lays out the shared memory (model regions from the model, then stamps, optimizer state and one
 // private slot per worker), starts the pool and runs passes.
+import { OptionError } from '../train/option-error.js';
 import { ArenaLayout } from '../runtime/arena.js';
 import { Command, Ctl, MAX_WORKERS, WStat, lossIndex, wstat } from '../runtime/control.js';
 import { WorkerPool, type PoolOptions } from '../runtime/pool.js';
@@ -101,20 +102,20 @@ export class Engine {
 
   static async create(model: TrainableModel, options: EngineOptions): Promise<Engine> {
     const { mode } = options;
-    if (!MODES.includes(mode)) throw new Error(`--mode must be one of ${MODES.join(', ')} (got "${mode}")`);
+    if (!MODES.includes(mode)) throw new OptionError(`--mode must be one of ${MODES.join(', ')} (got "${mode}")`);
     const workers = mode === 'serial' ? 1 : options.threads;
     if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
-      throw new Error(`--threads must be an integer from 1 to ${MAX_WORKERS} (got ${options.threads})`);
+      throw new OptionError(`--threads must be an integer from 1 to ${MAX_WORKERS} (got ${options.threads})`);
     }
     const sampling = options.sampling ?? 'shuffle';
-    if (!SAMPLINGS.includes(sampling)) throw new Error(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${sampling}")`);
+    if (!SAMPLINGS.includes(sampling)) throw new OptionError(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${sampling}")`);
     const batch = options.batch ?? 1;
-    if (!Number.isInteger(batch) || batch < 1 || batch > 65536) throw new Error(`--batch must be an integer from 1 to 65536 (got ${options.batch})`);
-    if (batch > 1 && mode === 'sync') throw new Error('--batch applies to serial and async modes (a sync round already sums one gradient per thread)');
+    if (!Number.isInteger(batch) || batch < 1 || batch > 65536) throw new OptionError(`--batch must be an integer from 1 to 65536 (got ${options.batch})`);
+    if (batch > 1 && mode === 'sync') throw new OptionError('--batch applies to serial and async modes (a sync round already sums one gradient per thread)');
     const module = compileKernels();
     const arena = new ArenaLayout(heapBase(module));
     const mplan = model.reserve(arena);
-    if (batch > 1 && !mplan.batchable) throw new Error(`--batch ${batch}: this model (${mplan.kind}) takes per-sample updates only; mini-batches are for --model lstm`);
+    if (batch > 1 && !mplan.batchable) throw new OptionError(`--batch ${batch}: this model (${mplan.kind}) takes per-sample updates only; mini-batches are for --model lstm`);
     const stampsOffset = arena.reserve('gradient-error stamps', mplan.stampCount * 4);
     const orderOffset = mode === 'serial' || sampling === 'shuffle' ? arena.reserve('pass order', mplan.numSamples * 4) : -1;
     const o = options.optimizer ?? { kind: 'sgd' };

@@ -2,6 +2,7 @@
 // headline score; ties go to the earlier pass), a copy of its weights when the best model is to be
 // kept (`keepBest`, as PyTorch users keep their best checkpoint), and early stopping once `patience`
 // evaluations in a row have not beaten it (Wapiti's --stopwin, counted in evaluations).
+import { OptionError } from './option-error.js';
 import { headline } from './score.js';
 import type { TaskName } from './tasks.js';
 import type { PassReport } from './train-crf.js';
@@ -15,8 +16,8 @@ export interface BestPassOptions {
 /** Checks the options against the run: both need dev data. Throws naming the option. */
 export function checkBestPassOptions(o: { keepBest?: boolean; patience?: number; dev?: string }): BestPassOptions | null {
   const keepBest = o.keepBest ?? false, patience = o.patience ?? 0;
-  if (!Number.isSafeInteger(patience) || patience < 0) throw new Error(`--patience must be a whole number of evaluations, at least 1 (got ${o.patience})`);
-  if ((keepBest || patience > 0) && !o.dev) throw new Error(`${keepBest ? '--keep-best' : '--patience'} selects on the development data: give --dev`);
+  if (!Number.isSafeInteger(patience) || patience < 0) throw new OptionError(`--patience must be a whole number of evaluations, at least 1 (got ${o.patience})`);
+  if ((keepBest || patience > 0) && !o.dev) throw new OptionError(`${keepBest ? '--keep-best' : '--patience'} selects on the development data: give --dev`);
   return keepBest || patience > 0 ? { keepBest, patience } : null;
 }
 

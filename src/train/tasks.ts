@@ -1,5 +1,6 @@
 // The three tasks: how to read their files, which derived columns and template they use, how they
 // are scored, and the paper's SGD settings (../shared/PAPER.md, Dense CRF section).
+import { OptionError } from './option-error.js';
 import { addPosColumns, addSegColumns } from '../data/derived.js';
 import { observationColumns, readColumnFile, readColumnText } from '../data/column.js';
 import { DataError } from '../data/errors.js';
@@ -85,7 +86,7 @@ export const LSTM_DEFAULTS = { passes: 5, adamLr: 1e-3, sgdLr: 0.05, decay: 0.9,
 
 export function taskSpec(name: string): TaskSpec {
   const t = TASK_SPECS[name as TaskName];
-  if (!t) throw new Error(`--task must be one of ${TASKS.join(', ')} (got "${name}")`);
+  if (!t) throw new OptionError(`--task must be one of ${TASKS.join(', ')} (got "${name}")`);
   return t;
 }
 

@@ -1,5 +1,6 @@
 // Training a CRF tagger end to end: read, extract features, lay out the shared memory, run passes
 // with the chosen engine, decay the rate, shrink for L2, decode and score between passes.
+import { OptionError } from './option-error.js';
 import type { Sentence } from '../data/types.js';
 import { Engine, InterruptedError, type InterruptedModel, type Mode, type Sampling } from '../engine/engine.js';
 import { BestPass, checkBestPassOptions } from './best-pass.js';
@@ -119,7 +120,7 @@ export class DivergenceError extends Error {}
 
 export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
   const spec = taskSpec(o.task);
-  if (o.model !== 'crf' && o.model !== 'dense-crf') throw new Error(`--model must be crf or dense-crf (got "${o.model}")`);
+  if (o.model !== 'crf' && o.model !== 'dense-crf') throw new OptionError(`--model must be crf or dense-crf (got "${o.model}")`);
   const passes = o.passes ?? spec.passes;
   const lr0 = o.lr ?? spec.lr, decay = o.decay ?? spec.decay, l2 = o.l2 ?? spec.l2;
   checkNumber('--passes', passes, 1, 1e6, true);
@@ -127,7 +128,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
   checkNumber('--decay', decay, 1e-6, 1);
   checkNumber('--l2', l2, 0, 1e6);
   checkNumber('--sr', o.sr ?? 0, 0, 1e6);
-  if (o.sr && o.sr < 1) throw new Error(`--sr must be 0 (off) or a length of at least 1 (got ${o.sr})`);
+  if (o.sr && o.sr < 1) throw new OptionError(`--sr must be 0 (off) or a length of at least 1 (got ${o.sr})`);
   const seed = o.seed ?? 1;
   const selection = checkBestPassOptions(o);
 
@@ -199,7 +200,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
         w.set(ck.vectors[0]);
         if (average) avgView().set(ck.vectors[1]);
         start = ck.header.pass;
-        if (start > passes) throw new Error(`--resume: the checkpoint ${o.checkpoint} has ${start} finished passes, more than --passes ${passes}`);
+        if (start > passes) throw new OptionError(`--resume: the checkpoint ${o.checkpoint} has ${start} finished passes, more than --passes ${passes}`);
         averaged = ck.header.counters.averaged ?? 0;
         elapsed = ck.header.elapsed;
         history.push(...ck.header.history);
@@ -328,7 +329,7 @@ function labelsOf(ids: Int32Array[], names: readonly string[]): string[][] {
 
 function checkNumber(name: string, v: number, lo: number, hi: number, integer = false): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (integer && !Number.isInteger(v))) {
-    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} from ${lo} to ${hi} (got ${v})`);
+    throw new OptionError(`${name} must be ${integer ? 'an integer' : 'a number'} from ${lo} to ${hi} (got ${v})`);
   }
 }
 
@@ -336,7 +337,8 @@ function readTemplateFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Error(`--template ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(path, undefined, `the --template file cannot be read (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : code ?? (e as Error).message})`);
   }
 }
 

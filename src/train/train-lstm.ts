@@ -1,5 +1,6 @@
 // Training the Bi-LSTM tagger: read, build vocabularies, lay out the shared memory, run passes with
 // Adam (β1 = β2 = 0.95, ε = 1e-4, as in the paper) or SGD under the chosen engine, score between passes.
+import { OptionError } from './option-error.js';
 import { Engine, InterruptedError, type InterruptedModel, type Mode, type Sampling } from '../engine/engine.js';
 import { BestPass, checkBestPassOptions } from './best-pass.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -79,8 +80,8 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   const lr0 = o.lr ?? (optimizer === 'adam' ? LSTM_DEFAULTS.adamLr : LSTM_DEFAULTS.sgdLr);
   const decay = o.decay ?? LSTM_DEFAULTS.decay;
   const selection = checkBestPassOptions(o);
-  if (!Number.isInteger(passes) || passes < 1) throw new Error(`--passes must be a positive integer (got ${passes})`);
-  if (!(lr0 > 0)) throw new Error(`--lr must be positive (got ${lr0})`);
+  if (!Number.isInteger(passes) || passes < 1) throw new OptionError(`--passes must be a positive integer (got ${passes})`);
+  if (!(lr0 > 0)) throw new OptionError(`--lr must be positive (got ${lr0})`);
   const t0 = performance.now();
   let trainSents = spec.read(o.train);
   const columns = trainingColumns(spec, trainSents, false);
@@ -98,7 +99,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   };
   const test = load(o.test), dev = load(o.dev);
   const embeddings = o.embeddings ?? LSTM_DEFAULTS.embeddings;
-  if (!EMBEDDING_UPDATES.includes(embeddings)) throw new Error(`--embeddings must be one of ${EMBEDDING_UPDATES.join(', ')} (got "${embeddings}")`);
+  if (!EMBEDDING_UPDATES.includes(embeddings)) throw new OptionError(`--embeddings must be one of ${EMBEDDING_UPDATES.join(', ')} (got "${embeddings}")`);
   const model = new LstmModel(shape, vocabs.map((v) => v.size), labels.size, trainData, seed, [test?.data, dev?.data].filter((d): d is LstmData => !!d), embeddings);
   const info: DataInfo = {
     sentences: trainSents.length, tokens: trainData.labels.length, labels: labels.size,
@@ -131,7 +132,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
         state().forEach((v, i) => v.set(ck.vectors[i]));
         engine.optimizerStep = ck.header.counters.step ?? 0;
         start = ck.header.pass;
-        if (start > passes) throw new Error(`--resume: the checkpoint ${o.checkpoint} has ${start} finished passes, more than --passes ${passes}`);
+        if (start > passes) throw new OptionError(`--resume: the checkpoint ${o.checkpoint} has ${start} finished passes, more than --passes ${passes}`);
         elapsed = ck.header.elapsed;
         history.push(...ck.header.history);
         best?.replay(history, ck.vectors.at(-1));
