@@ -201,6 +201,20 @@ describe('model selection on dev (--keep-best, --patience)', () => {
     expect(Buffer.from(resumed.tagger.weights.buffer).equals(Buffer.from(full.tagger.weights.buffer))).toBe(true);
   });
 
+  it('an interrupted run with keepBest leaves the best pass\'s model', async () => {
+    const ctl = new AbortController();
+    // aborted as pass 4 starts: the best of passes 1-3 is kept (deterministic: no race with the pass)
+    const run = trainCrf({ ...sel, patience: 0, signal: ctl.signal, keepModel: true, beforePass: (p) => { if (p === 4) ctl.abort(); } });
+    const err = await run.catch((e: unknown) => e as { model?: { passes: number; partial: boolean; save(path: string): void } });
+    expect(err.model, String(err)).toBeDefined();
+    const three = await trainCrf({ ...sel, patience: 0, passes: 3 });
+    expect(err.model!.passes).toBe(three.bestPass);
+    expect(err.model!.partial).toBe(false);
+    const path = join(dir, 'interrupted-best.model');
+    err.model!.save(path);
+    expect(Buffer.from(CrfTagger.load(path).weights.buffer).equals(Buffer.from(three.tagger.weights.buffer))).toBe(true);
+  });
+
   it('needs dev data', async () => {
     await expect(trainCrf({ ...base, keepBest: true })).rejects.toThrow(/--keep-best selects on the development data: give --dev/);
     await expect(trainCrf({ ...base, patience: 2 })).rejects.toThrow(/--patience selects on the development data/);

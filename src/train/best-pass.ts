@@ -3,6 +3,7 @@
 // kept (`keepBest`, as PyTorch users keep their best checkpoint), and early stopping once `patience`
 // evaluations in a row have not beaten it (Wapiti's --stopwin, counted in evaluations).
 import { OptionError } from './option-error.js';
+import type { InterruptedModel } from '../engine/engine.js';
 import { headline } from './score.js';
 import type { TaskName } from './tasks.js';
 import type { PassReport } from './train-crf.js';
@@ -58,6 +59,12 @@ export class BestPass {
   /** The report of the best pass in a history. */
   report(history: readonly PassReport[]): PassReport | undefined {
     return history.find((r) => r.pass === this.pass);
+  }
+
+  /** What an interrupted run leaves with keepBest, once there is a best pass: its model. */
+  interruptedModel(makeTagger: (weights: Float32Array, passes: number) => { save(path: string): void }): InterruptedModel | undefined {
+    const w = this.opts.keepBest ? this.weights : null;
+    return w ? { passes: this.pass, partial: false, save: (path) => makeTagger(w, this.pass).save(path) } : undefined;
   }
 
   /** Rebuilds the record from a resumed run's history and the stored copy of the best weights. */

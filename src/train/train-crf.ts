@@ -2,7 +2,7 @@
 // with the chosen engine, decay the rate, shrink for L2, decode and score between passes.
 import { OptionError } from './option-error.js';
 import type { Sentence } from '../data/types.js';
-import { Engine, InterruptedError, type InterruptedModel, type Mode, type Sampling } from '../engine/engine.js';
+import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
 import { BestPass, checkBestPassOptions } from './best-pass.js';
 import { crc32 } from '../io/crc32.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -211,11 +211,6 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       const vectors = [weights, ...(avg ? [avg] : []), ...(best?.opts.keepBest ? [best.weights ?? weights] : [])];
       if (o.checkpoint) writeCheckpoint(o.checkpoint, { pass, elapsed, counters: { averaged }, fingerprint, history }, vectors);
     };
-    // the model an interrupted run leaves: the best pass's with keepBest, once there is one
-    const bestModel = (): InterruptedModel | undefined => {
-      const bw = best?.opts.keepBest && best.weights ? best.weights : null;
-      return bw ? { passes: best!.pass, partial: false, save: (path) => makeTagger(bw, best!.pass).save(path) } : undefined;
-    };
     const makeTagger = (weights: Float32Array, passesDone: number) => {
       const header: CrfHeader = {
         format: 'asyngrad-crf',
@@ -241,7 +236,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
         const err = new InterruptedError(`interrupted before pass ${p + 1}`);
         if (o.keepModel && p > 0) {
           const weights = scored().slice();
-          err.model = bestModel() ?? { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
+          err.model = best?.interruptedModel(makeTagger) ?? { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
         }
         throw err;
       }
@@ -266,7 +261,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
             const weights = w.slice();
             err.model = { passes: p, partial: true, save: (path) => makeTagger(weights, p).save(path) };
           }
-          if (o.keepModel) err.model = bestModel() ?? err.model;
+          if (o.keepModel) err.model = best?.interruptedModel(makeTagger) ?? err.model;
           throw err;
         }
         throw e;

@@ -1,7 +1,7 @@
 // Training the Bi-LSTM tagger: read, build vocabularies, lay out the shared memory, run passes with
 // Adam (β1 = β2 = 0.95, ε = 1e-4, as in the paper) or SGD under the chosen engine, score between passes.
 import { OptionError } from './option-error.js';
-import { Engine, InterruptedError, type InterruptedModel, type Mode, type Sampling } from '../engine/engine.js';
+import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
 import { BestPass, checkBestPassOptions } from './best-pass.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { weightsLookFinite } from './finite.js';
@@ -138,10 +138,6 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
         best?.replay(history, ck.vectors.at(-1));
       }
     }
-    const bestModel = (): InterruptedModel | undefined => {
-      const bw = best?.opts.keepBest && best.weights ? best.weights : null;
-      return bw ? { passes: best!.pass, partial: false, save: (path) => makeTagger(bw, best!.pass).save(path) } : undefined;
-    };
     const save = (pass: number, vectors: Float32Array[], step: number) => {
       if (o.checkpoint) writeCheckpoint(o.checkpoint, { pass, elapsed, counters: { step }, fingerprint, history }, vectors);
     };
@@ -162,7 +158,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
         const err = new InterruptedError(`interrupted before pass ${p + 1}`);
         if (o.keepModel && p > 0) {
           const weights = w.slice();
-          err.model = bestModel() ?? { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
+          err.model = best?.interruptedModel(makeTagger) ?? { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
         }
         throw err;
       }
@@ -181,7 +177,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
             const weights = w.slice();
             err.model = { passes: p, partial: true, save: (path) => makeTagger(weights, p).save(path) };
           }
-          if (o.keepModel) err.model = bestModel() ?? err.model;
+          if (o.keepModel) err.model = best?.interruptedModel(makeTagger) ?? err.model;
           throw err;
         }
         throw e;
