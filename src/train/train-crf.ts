@@ -4,6 +4,7 @@ import { OptionError } from './option-error.js';
 import type { Sentence } from '../data/types.js';
 import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
 import { BestPass, checkBestPassOptions } from './best-pass.js';
+import { interruption } from './interrupted.js';
 import { crc32 } from '../io/crc32.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { weightsLookFinite } from './finite.js';
@@ -232,14 +233,8 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
     let passesDone = start;
     for (let p = start; p < passes; p++) {
       if (best?.exhausted) break;
-      if (o.signal?.aborted) {
-        const err = new InterruptedError(`interrupted before pass ${p + 1}`);
-        if (o.keepModel && p > 0) {
-          const weights = scored().slice();
-          err.model = best?.interruptedModel(makeTagger) ?? { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
-        }
-        throw err;
-      }
+      const stop = { passes: p, keepModel: o.keepModel, best, makeTagger };
+      if (o.signal?.aborted) throw interruption({ ...stop, message: `interrupted before pass ${p + 1}`, lastPass: () => scored().slice(), current: null });
       const lr = lr0 * Math.pow(decay, p);
       o.beforePass?.(p + 1, w);
       // State at the end of the last finished pass, for a checkpoint if this pass is interrupted.
@@ -252,17 +247,13 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       } catch (e) {
         if (e instanceof InterruptedError && (snapshot || o.keepModel)) {
           if (snapshot) saveCheckpoint(p, snapshot, avgSnapshot);
-          const err = new InterruptedError(`interrupted in pass ${p + 1}${snapshot ? `; checkpoint of pass ${p} written to ${o.checkpoint}` : ''}`);
-          if (o.keepModel && snapshot && p > 0) {
-            const weights = avgSnapshot && averaged > 0 ? avgSnapshot : snapshot;
-            err.model = { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
-          } else if (o.keepModel) {
-            // no copy of the last pass is kept without a checkpoint: the weights as the pass left them
-            const weights = w.slice();
-            err.model = { passes: p, partial: true, save: (path) => makeTagger(weights, p).save(path) };
-          }
-          if (o.keepModel) err.model = best?.interruptedModel(makeTagger) ?? err.model;
-          throw err;
+          throw interruption({
+            ...stop,
+            message: `interrupted in pass ${p + 1}${snapshot ? `; checkpoint of pass ${p} written to ${o.checkpoint}` : ''}`,
+            // no copy of the last pass is kept without a checkpoint: then the weights as the pass left them
+            lastPass: snapshot ? () => (avgSnapshot && averaged > 0 ? avgSnapshot : snapshot) : null,
+            current: () => w.slice(),
+          });
         }
         throw e;
       }

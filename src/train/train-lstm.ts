@@ -3,6 +3,7 @@
 import { OptionError } from './option-error.js';
 import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
 import { BestPass, checkBestPassOptions } from './best-pass.js';
+import { interruption } from './interrupted.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { weightsLookFinite } from './finite.js';
 import { LabelDictionary } from '../features/dictionary.js';
@@ -154,14 +155,8 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     let passesDone = start;
     for (let p = start; p < passes; p++) {
       if (best?.exhausted) break;
-      if (o.signal?.aborted) {
-        const err = new InterruptedError(`interrupted before pass ${p + 1}`);
-        if (o.keepModel && p > 0) {
-          const weights = w.slice();
-          err.model = best?.interruptedModel(makeTagger) ?? { passes: p, partial: false, save: (path) => makeTagger(weights, p).save(path) };
-        }
-        throw err;
-      }
+      const stop = { passes: p, keepModel: o.keepModel, best, makeTagger };
+      if (o.signal?.aborted) throw interruption({ ...stop, message: `interrupted before pass ${p + 1}`, lastPass: () => w.slice(), current: null });
       const lr = lr0 * Math.pow(decay, p);
       const snapshot = o.checkpoint && o.signal ? { vectors: stored().map((v) => v.slice()), step: engine.optimizerStep } : null;
       let s;
@@ -170,15 +165,13 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       } catch (e) {
         if (e instanceof InterruptedError && (snapshot || o.keepModel)) {
           if (snapshot) save(p, snapshot.vectors, snapshot.step);
-          const err = new InterruptedError(`interrupted in pass ${p + 1}${snapshot ? `; checkpoint of pass ${p} written to ${o.checkpoint}` : ''}`);
-          if (o.keepModel && snapshot && p > 0) err.model = { passes: p, partial: false, save: (path) => makeTagger(snapshot.vectors[0], p).save(path) };
-          else if (o.keepModel) {
+          throw interruption({
+            ...stop,
+            message: `interrupted in pass ${p + 1}${snapshot ? `; checkpoint of pass ${p} written to ${o.checkpoint}` : ''}`,
+            lastPass: snapshot ? () => snapshot.vectors[0] : null,
             // the aborted pass caught its lazy rows up on the way out: these weights are consistent
-            const weights = w.slice();
-            err.model = { passes: p, partial: true, save: (path) => makeTagger(weights, p).save(path) };
-          }
-          if (o.keepModel) err.model = best?.interruptedModel(makeTagger) ?? err.model;
-          throw err;
+            current: () => w.slice(),
+          });
         }
         throw e;
       }
