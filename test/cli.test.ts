@@ -211,6 +211,14 @@ describe('asyngrad CLI', () => {
     expect(e.code, e.err).toBe(0);
     expect(e.out).toMatch(/^=== TOTAL TRUE WORD COUNT:\t200$/m);
     expect(e.out).toMatch(/^=== OOV Rate:\t0\.000$/m);
+    const tabs = run('eval', '--model-file', segModel, '--test', segTrain, '--dictionary', packageFile('data', 'ud-ewt-pos', 'dev.txt'));
+    expect(tabs.code).toBe(1);
+    expect(tabs.err).toMatch(/dev\.txt:1: a tab: --dictionary for seg takes segmented text/);
+    // nothing to tag: no output, no error (as crf_test)
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(empty, '');
+    const none = run('tag', '--model-file', segModel, '--input', empty);
+    expect([none.code, none.out]).toEqual([0, '']);
   });
 
   it('--help lists the options with their defaults', () => {

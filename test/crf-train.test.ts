@@ -199,6 +199,11 @@ describe('model selection on dev (--keep-best, --patience)', () => {
     expect(resumed.history.map((h) => h.dev!.f1)).toEqual(full.history.map((h) => h.dev!.f1));
     expect(resumed.bestPass).toBe(full.bestPass);
     expect(Buffer.from(resumed.tagger.weights.buffer).equals(Buffer.from(full.tagger.weights.buffer))).toBe(true);
+    // a checkpoint made without selection, or on other dev data, is refused by name
+    const plain = join(dir, 'plain.ckpt');
+    await trainCrf({ ...base, dev, test: undefined, passes: 1, checkpoint: plain, checkpointEvery: 1 });
+    await expect(trainCrf({ ...sel, checkpoint: plain, resume: true })).rejects.toThrow(/made with different keepBest, patience, dev/);
+    await expect(trainCrf({ ...sel, dev: slice('test.txt', 400, 450), checkpoint: ck, resume: true })).rejects.toThrow(/made with different dev$/);
   });
 
   it('an interrupted run with keepBest leaves the best pass\'s model', async () => {

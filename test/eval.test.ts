@@ -209,6 +209,7 @@ describe('evaluation reports (asyngrad eval)', () => {
     expect(byTag.VBD).toMatchObject({ gold: 1, predicted: 2, precision: 50, recall: 100 });
     expect(r.text).toMatch(/^accuracy:  80\.00%; sentences all correct:  50\.00%$/m);
     expect(r.text).toMatch(/^known words: 100\.00% of 4; unknown words:   0\.00% of 1$/m);
+    expect(r.text).toMatch(/^ {15}NN: precision: 100\.00%; recall:  50\.00%; F1:  66\.67  2 gold, 1 tagged$/m);
   });
 
   it('seg: the SIGHAN script\'s summary lines, OOV recall with a dictionary', () => {
@@ -219,6 +220,10 @@ describe('evaluation reports (asyngrad eval)', () => {
     expect(r.text).toContain('=== TOTAL TRUE WORDS RECALL:\t0.500\n=== TOTAL TEST WORDS PRECISION:\t0.333\n=== F MEASURE:\t0.400\n');
     expect(r.text).toContain('=== OOV Rate:\t0.500\n=== OOV Recall Rate:\t0.000\n=== IV Recall Rate:\t1.000\n');
     expect(r.json.words).toEqual({ gold: 2, predicted: 3, correct: 1 });
+    // ties round to even, as the script's printf("%.3f"): recall 1/16 = 0.0625 prints 0.062
+    const chars = Array.from({ length: 32 }, (_, i) => [String.fromCharCode(0x4e00 + i)]);
+    const tie = evaluationReport('seg', [sent(chars, Array.from({ length: 32 }, (_, i) => (i % 2 ? 'E' : 'B')))], [['B', 'E', ...Array(30).fill('S')]]);
+    expect(tie.text).toContain('=== TOTAL TRUE WORDS RECALL:\t0.062\n');
     expect(r.json.accuracy).toBe(50);
   });
 });

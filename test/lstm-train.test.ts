@@ -76,6 +76,15 @@ describe('Bi-LSTM training', () => {
   });
 });
 
+describe('Bi-LSTM reproducibility', () => {
+  it('the test/dev data (whose longest sentence sizes the memory) do not change training', async () => {
+    const a = await trainLstm({ ...base, passes: 1 });
+    const b = await trainLstm({ ...base, passes: 1, test: subset('test.txt', 600), dev: subset('test.txt', 30) });
+    expect(b.history[0].loss).toBe(a.history[0].loss);
+    expect(Buffer.from(b.tagger.weights.buffer).equals(Buffer.from(a.tagger.weights.buffer))).toBe(true);
+  });
+});
+
 describe('Bi-LSTM model selection on dev', () => {
   it('--keep-best keeps the best dev pass\'s weights (those of a run stopped there); --patience stops', async () => {
     const text = readFileSync(packageFile('data', 'conll2000', 'test.txt'), 'utf8').split(/\n\s*\n/);

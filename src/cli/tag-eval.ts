@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { loadTagger } from '../models/load.js';
 import { tagsToWords } from '../data/segmented.js';
 import { evaluationReport } from '../eval/report.js';
+import { printfFixed } from '../eval/conlleval.js';
 import { taskSpec, type TaskName } from '../train/tasks.js';
 import { UsageError } from './options.js';
 
@@ -25,6 +26,13 @@ export function registerTagEval(program: Command): void {
       const spec = taskSpec(tagger.task);
       const source = o.input === '-' ? '<stdin>' : o.input;
       const text = decodeUtf8(o.input === '-' ? readStdin() : readDataFile(o.input), source);
+      const write = (out: string) => (o.output ? writeFileSync(o.output, out) : process.stdout.write(out));
+      if (!/\S/.test(text)) {
+        // nothing to tag is not an error (crf_test prints nothing); seg keeps its blank lines
+        const lines = text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+        write(tagger.task === 'seg' ? '\n'.repeat(lines) : '');
+        return;
+      }
       const sents = spec.readText(text, source, false);
       // one column more than the model was trained on: the gold tags, kept for the output only
       const columns = tagger.header.columns;
@@ -45,11 +53,12 @@ export function registerTagEval(program: Command): void {
         // the input's separator: tab-separated files stay tab-separated
         const sep = firstLineHasTab(text) ? '\t' : ' ';
         // CRF++ -v1 prints probabilities with %f (6 decimals)
-        const tagAt = (i: number, j: number) => (scored ? `${tags[i][j]}/${scored[i].marginals[j].toFixed(6)}` : tags[i][j]);
-        out = sents.map((s, i) => (scored ? `# ${scored[i].probability.toFixed(6)}\n` : '') + s.tokens.map((t, j) => [...t, tagAt(i, j)].join(sep)).join('\n') + '\n').join('\n');
+        const p6 = (x: number) => printfFixed(x, 6);
+        const tagAt = (i: number, j: number) => (scored ? `${tags[i][j]}/${p6(scored[i].marginals[j])}` : tags[i][j]);
+        // as crf_test: a blank line after every sentence, so that outputs can be concatenated
+        out = sents.map((s, i) => (scored ? `# ${p6(scored[i].probability)}\n` : '') + s.tokens.map((t, j) => [...t, tagAt(i, j)].join(sep)).join('\n') + '\n\n').join('');
       }
-      if (o.output) writeFileSync(o.output, out);
-      else process.stdout.write(out);
+      write(out);
     });
 
   program
@@ -65,12 +74,23 @@ export function registerTagEval(program: Command): void {
       if (o.dictionary !== undefined && tagger.task === 'chunking') {
         throw new UsageError('--dictionary applies to pos (known/unknown words) and seg (OOV recall), not to chunking');
       }
-      const dictionary = o.dictionary !== undefined ? trainingWords(tagger.task, spec.read(o.dictionary)) : undefined;
+      const dictionary = o.dictionary !== undefined ? trainingWords(tagger.task, readDictionary(tagger.task, o.dictionary)) : undefined;
       const sents = spec.read(o.test);
       const report = evaluationReport(tagger.task, sents, tagger.predict(sents), dictionary);
       if (o.json) console.log(JSON.stringify({ task: tagger.task, model: tagger.header.model, ...report.json }));
       else process.stdout.write(report.text);
     });
+}
+
+/** The --dictionary file, read as the task's training data. */
+function readDictionary(task: TaskName, path: string) {
+  const text = decodeUtf8(readDataFile(path), path);
+  if (task === 'seg') {
+    // a column file would read as segmented text (a tab is a space there), every tag a "word"
+    const line = text.split('\n').findIndex((l) => l.includes('\t'));
+    if (line >= 0) throw new DataError(path, line + 1, 'a tab: --dictionary for seg takes segmented text like the training data (one sentence a line, words split by spaces)');
+  }
+  return taskSpec(task).readText(text, path);
 }
 
 /** The words of training data: the first column (pos), the segmented words (seg). */

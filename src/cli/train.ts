@@ -141,10 +141,10 @@ export function registerTrain(program: Command): void {
             m.save(o.out);
             e.message += m.partial
               ? `; the model as it stood (${m.passes} passes and part of pass ${m.passes + 1}) written to ${o.out}`
-              : `; the model of pass ${m.passes} written to ${o.out}`;
+              : `; the model of pass ${m.passes}${o.keepBest && e.passes !== m.passes ? ', the best on dev,' : ''} written to ${o.out}`;
           }
           // --json readers get a last line that says how the run ended
-          if (o.json) console.log(JSON.stringify({ interrupted: true, passes: m?.passes ?? pass - 1, model_file: saved ? o.out : null, message: e.message }));
+          if (o.json) console.log(JSON.stringify({ interrupted: true, passes: e.passes ?? pass - 1, ...(o.keepBest && m ? { kept_pass: m.passes } : {}), model_file: saved ? o.out : null, message: e.message }));
         }
         throw e;
       });

@@ -80,6 +80,8 @@ export class InterruptedError extends Error {
    * passes, or a checkpoint snapshot), else the weights as the interrupted pass left them (partial).
    */
   model?: InterruptedModel;
+  /** passes finished before the interrupt (set by the trainers) */
+  passes?: number;
 }
 
 /** A model an interrupted run can still write: after `passes` passes, or part of the next (partial). */

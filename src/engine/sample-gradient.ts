@@ -35,6 +35,8 @@ export type SampleGradientFactory = (
 
 /** What the engine offers a model's gradient. */
 export interface SampleHooks {
+  /** this worker's index (0 in serial mode): seeds its random streams, which must not depend on the memory layout */
+  worker?: number;
   /**
    * Lazy Adam rows (plan.lazyRows, when the engine updates them lazily): bring the rows among
    * touched-list entries [from, from + count) up to date before the sample reads them. Absent otherwise.

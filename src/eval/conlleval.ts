@@ -198,19 +198,22 @@ export function conlleval(
 }
 
 /**
- * x formatted like C's printf("%.2f"): ties in the exact binary value round to even (13/32 = 40.625
- * prints 40.62), where Number.prototype.toFixed rounds them up.
+ * x formatted like C's printf("%.<digits>f"): ties in the exact binary value round to even (13/32 =
+ * 40.625 prints 40.62 with 2 digits), where Number.prototype.toFixed rounds them up.
  */
-export function printf2(x: number): string {
+export function printfFixed(x: number, digits: number): string {
   const exact = x.toFixed(100);
   const dot = exact.indexOf('.');
-  const rest = exact.slice(dot + 3);
+  const rest = exact.slice(dot + 1 + digits);
   if (/^50*$/.test(rest)) {
-    const lastDigit = exact.charCodeAt(dot + 2) - 48;
-    if (lastDigit % 2 === 0) return exact.slice(0, dot + 3); // round down to even
+    const lastDigit = exact.charCodeAt(dot + digits) - 48;
+    if (lastDigit % 2 === 0) return exact.slice(0, dot + 1 + digits); // round down to even
   }
-  return x.toFixed(2);
+  return x.toFixed(digits);
 }
+
+/** printf("%.2f"), as conlleval prints its percentages. */
+export const printf2 = (x: number): string => printfFixed(x, 2);
 
 /** The report conlleval.pl prints (without -l). */
 export function formatConlleval(r: ConllevalResult): string {

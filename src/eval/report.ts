@@ -8,7 +8,7 @@
 import type { Sentence } from '../data/types.js';
 import { tagsToWords } from '../data/segmented.js';
 import type { TaskName } from '../train/tasks.js';
-import { conlleval, formatConlleval, printf2 } from './conlleval.js';
+import { conlleval, formatConlleval, printf2, printfFixed } from './conlleval.js';
 import { sighanScore } from './sighan.js';
 import { tokenAccuracy } from './accuracy.js';
 
@@ -107,7 +107,7 @@ function posReport(gold: readonly Sentence[], pred: readonly (readonly string[])
     text += `known words: ${fmt(pct(knownRight, known))}% of ${known}; unknown words: ${fmt(pct(correct - knownRight, unknown))}% of ${unknown}\n`;
   }
   for (const [l, s] of Object.entries(byTag)) {
-    text += `${l.padStart(17)}: precision: ${fmt(s.precision)}%; recall: ${fmt(s.recall)}%; F1: ${fmt(s.f1)}  ${s.gold}\n`;
+    text += `${l.padStart(17)}: precision: ${fmt(s.precision)}%; recall: ${fmt(s.recall)}%; F1: ${fmt(s.f1)}  ${s.gold} gold, ${s.predicted} tagged\n`;
   }
   json.by_tag = byTag;
   return { text, json };
@@ -120,7 +120,7 @@ function segReport(gold: readonly Sentence[], pred: readonly (readonly string[])
     pred.map((p, i) => tagsToWords(chars[i]!, p)),
     { dictionary: dict },
   );
-  const f3 = (x: number) => (x / 100).toFixed(3);
+  const f3 = (x: number) => printfFixed(x / 100, 3); // the score script's printf("%.3f")
   let text = `=== TOTAL TRUE WORD COUNT:\t${r.goldWords}\n=== TOTAL TEST WORD COUNT:\t${r.predWords}\n`;
   text += `=== TOTAL TRUE WORDS RECALL:\t${f3(r.recall)}\n=== TOTAL TEST WORDS PRECISION:\t${f3(r.precision)}\n=== F MEASURE:\t${f3(r.f1)}\n`;
   const json: Record<string, unknown> = {

@@ -25,7 +25,7 @@ const ctlF32 = new Float32Array(memory.buffer, 0, 4096);
 const ctlF64 = new Float64Array(memory.buffer, 0, 2048);
 const slot = plan.slots[index];
 let ctx: WorkerContext;
-const hooks = plan.lazy ? { catchUpRows: (from: number, count: number) => catchUpListed(ctx, from, count) } : {};
+const hooks = plan.lazy ? { worker: index, catchUpRows: (from: number, count: number) => catchUpListed(ctx, from, count) } : { worker: index };
 let grad = gradientFactory(plan.model.kind)(plan.model, k, memory, slot, plan.stampsOffset, hooks);
 if (init.failAfter !== undefined) {
   const inner = grad;

@@ -4,6 +4,8 @@
 // evaluations in a row have not beaten it (Wapiti's --stopwin, counted in evaluations).
 import { OptionError } from './option-error.js';
 import type { InterruptedModel } from '../engine/engine.js';
+import type { Sentence } from '../data/types.js';
+import { hashStrings } from './checkpoint.js';
 import { headline } from './score.js';
 import type { TaskName } from './tasks.js';
 import type { PassReport } from './train-crf.js';
@@ -20,6 +22,15 @@ export function checkBestPassOptions(o: { keepBest?: boolean; patience?: number;
   if (!Number.isSafeInteger(patience) || patience < 0) throw new OptionError(`--patience must be a whole number of evaluations, at least 1 (got ${o.patience})`);
   if ((keepBest || patience > 0) && !o.dev) throw new OptionError(`${keepBest ? '--keep-best' : '--patience'} selects on the development data: give --dev`);
   return keepBest || patience > 0 ? { keepBest, patience } : null;
+}
+
+/**
+ * What a checkpoint must match for selection to resume as it ran (added to the trainers'
+ * fingerprints only when selecting): the options, and the dev data the scores came from.
+ */
+export function selectionFingerprint(sel: BestPassOptions | null, dev: readonly Sentence[] | undefined): Record<string, unknown> {
+  if (!sel) return {};
+  return { keepBest: sel.keepBest, patience: sel.patience, dev: hashStrings((dev ?? []).map((s) => `${s.tokens.map((t) => t.join(' ')).join('\t')}\n${s.tags.join(' ')}`)) };
 }
 
 export class BestPass {

@@ -20,6 +20,7 @@ export interface Interruption {
 
 export function interruption(o: Interruption): InterruptedError {
   const err = new InterruptedError(o.message);
+  err.passes = o.passes;
   if (!o.keepModel) return err;
   const { passes, makeTagger } = o;
   const kept = (weights: Float32Array, partial: boolean) => ({ passes, partial, save: (path: string) => makeTagger(weights, passes).save(path) });

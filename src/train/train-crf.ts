@@ -3,7 +3,7 @@
 import { OptionError } from './option-error.js';
 import type { Sentence } from '../data/types.js';
 import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
-import { BestPass, checkBestPassOptions } from './best-pass.js';
+import { BestPass, checkBestPassOptions, selectionFingerprint } from './best-pass.js';
 import { interruption } from './interrupted.js';
 import { crc32 } from '../io/crc32.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -188,6 +188,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
       task: o.task, model: o.model, ...shape, labelsHash: crc32(Buffer.from(labels.labels.join('\n'))),
       featuresHash: hashStrings(dict.features), tokens: trainData.labels.length, templateHash: crc32(Buffer.from(templateText)),
       mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, lr0, decay, l2, sr: o.sr ?? 0, skip: o.skip ?? 1e-3, average: o.average ?? false,
+      ...selectionFingerprint(selection, dev?.sents),
     };
     const avgView = () => new Float32Array(engine.memory.buffer, model.avgOffset, model.params);
     // the weights that are scored and kept: the running average when averaging, else w

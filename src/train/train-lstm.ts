@@ -2,7 +2,7 @@
 // Adam (β1 = β2 = 0.95, ε = 1e-4, as in the paper) or SGD under the chosen engine, score between passes.
 import { OptionError } from './option-error.js';
 import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
-import { BestPass, checkBestPassOptions } from './best-pass.js';
+import { BestPass, checkBestPassOptions, selectionFingerprint } from './best-pass.js';
 import { interruption } from './interrupted.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { weightsLookFinite } from './finite.js';
@@ -126,6 +126,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       tokens: trainData.labels.length, mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, optimizer, lr0, decay,
       batch: o.batch ?? 1,
       embeddings,
+      ...selectionFingerprint(selection, dev?.sents),
     };
     if (o.resume && o.checkpoint) {
       const ck = readCheckpoint(o.checkpoint, fingerprint, stored().map((v) => v.length));

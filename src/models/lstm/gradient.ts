@@ -60,7 +60,8 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
       }
       if (ctl[Ctl.PASS] !== rngPass) {
         rngPass = ctl[Ctl.PASS];
-        rng = new Rng(d.seed, 0xdead + (slot.scratchOffset % 1000003) + 1000003 * rngPass);
+        // per worker and pass; not from an address, which moves with the size of the test/dev data
+        rng = new Rng(d.seed, 0xdead + (hooks.worker ?? 0) + 1000003 * rngPass);
       }
       const tok0 = tokStart[s], T = tokStart[s + 1] - tok0;
       // the sentence's ids (rare words -> UNK at random), and its embedding rows listed once per
