@@ -85,6 +85,28 @@ describe('asyngrad CLI', () => {
     expect(blocks.map((b) => b.slice(1).map((l) => l.split('/')[0]))).toEqual(t.out.trim().split('\n\n').map((b) => b.split('\n')));
   });
 
+  it('dump shows the header, the transitions and the strongest weights', async () => {
+    const d = run('dump', '--model-file', model, '--top', '5', '--json');
+    expect(d.code, d.err).toBe(0);
+    const j = JSON.parse(d.out);
+    const { load } = await import(packageFile('dist', 'index.js'));
+    const t = load(model);
+    const { Y, F, labels, features } = t.header;
+    expect(j).toMatchObject({ task: 'chunking', model: 'crf', features: F, rich_edge_features: 0, weights: t.weights.length });
+    expect(j.transitions).toHaveLength(Y);
+    expect(j.transitions[1][2]).toBeCloseTo(t.weights[1 * Y + 2], 6);
+    expect(j.top_features).toHaveLength(5);
+    expect(j.top_edges).toHaveLength(0);
+    // the strongest node weights, largest |w| first, each as stored
+    const node = Array.from(t.weights.subarray(Y * Y, Y * Y + F * Y) as Float32Array, Math.abs).sort((a, b) => b - a).slice(0, 5);
+    expect(j.top_features.map((e: { weight: number }) => Math.abs(e.weight))).toEqual(node);
+    for (const e of j.top_features) expect(t.weights[Y * Y + features.indexOf(e.feature) * Y + labels.indexOf(e.label)]).toBe(e.weight);
+    const text = run('dump', '--model-file', model, '--top', '3');
+    expect(text.out).toMatch(/^labels \(\d+\): .*B-NP/m);
+    expect(text.out).toMatch(/^TRANSITIONS/m);
+    expect(text.out.split('\n').filter((l) => /^  \(.*\) --> \S+: -?\d/.test(l))).toHaveLength(3);
+  });
+
   it('bad options and bad files fail with one clear line and a meaningful exit code', () => {
     const a = run('train', '--threads', 'zero');
     expect(a.code).toBe(2);

@@ -6,6 +6,7 @@ import { runDemo } from './demo.js';
 import { registerTrain } from './train.js';
 import { registerTagEval } from './tag-eval.js';
 import { registerExperiment } from './experiment.js';
+import { registerDump } from './dump.js';
 import { intOption } from './options.js';
 import { OptionError } from '../train/option-error.js';
 import { DivergenceError } from '../train/train-crf.js';
@@ -24,6 +25,7 @@ program
 registerTrain(program);
 registerTagEval(program);
 registerExperiment(program);
+registerDump(program);
 
 program
   .command('demo')

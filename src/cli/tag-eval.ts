@@ -8,6 +8,8 @@ import { tagsToWords } from '../data/segmented.js';
 import { evaluationReport } from '../eval/report.js';
 import { printfFixed } from '../eval/conlleval.js';
 import { taskSpec, type TaskName } from '../train/tasks.js';
+import type { Sentence } from '../data/types.js';
+import type { TaggedWithProbabilities } from '../models/crf/tagger.js';
 import { UsageError } from './options.js';
 
 export function registerTagEval(program: Command): void {
@@ -40,25 +42,7 @@ export function registerTagEval(program: Command): void {
       const observed = withGold ? sents.map((s) => ({ ...s, tokens: s.tokens.map((t) => t.slice(0, -1)) })) : sents;
       const scored = o.probabilities ? tagger.predictWithProbabilities(observed) : null;
       const tags = scored ? scored.map((r) => r.tags) : tagger.predict(observed);
-      let out = '';
-      if (tagger.task === 'seg') {
-        // line for line with the input: a blank input line stays a blank output line
-        const lines: string[] = [];
-        sents.forEach((s, i) => {
-          while (lines.length < s.line - 1) lines.push('');
-          lines.push(tagsToWords(s.tokens.map((t) => t[0]), tags[i]).join(' '));
-        });
-        out = lines.join('\n') + '\n';
-      } else {
-        // the input's separator: tab-separated files stay tab-separated
-        const sep = firstLineHasTab(text) ? '\t' : ' ';
-        // CRF++ -v1 prints probabilities with %f (6 decimals)
-        const p6 = (x: number) => printfFixed(x, 6);
-        const tagAt = (i: number, j: number) => (scored ? `${tags[i][j]}/${p6(scored[i].marginals[j])}` : tags[i][j]);
-        // as crf_test: a blank line after every sentence, so that outputs can be concatenated
-        out = sents.map((s, i) => (scored ? `# ${p6(scored[i].probability)}\n` : '') + s.tokens.map((t, j) => [...t, tagAt(i, j)].join(sep)).join('\n') + '\n\n').join('');
-      }
-      write(out);
+      write(tagger.task === 'seg' ? segmentedOutput(sents, tags) : columnOutput(sents, tags, firstLineHasTab(text) ? '\t' : ' ', scored));
     });
 
   program
@@ -82,6 +66,27 @@ export function registerTagEval(program: Command): void {
     });
 }
 
+/** Segmented text, line for line with the input: a blank input line stays a blank output line. */
+function segmentedOutput(sents: readonly Sentence[], tags: readonly string[][]): string {
+  const lines: string[] = [];
+  sents.forEach((s, i) => {
+    while (lines.length < s.line - 1) lines.push('');
+    lines.push(tagsToWords(s.tokens.map((t) => t[0]), tags[i]).join(' '));
+  });
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Column output as crf_test writes it: the input's columns (separated as the input was) and the tag,
+ * a blank line after every sentence (so that outputs concatenate); with probabilities, -v1's
+ * "# P" line and tag/p, printed with %f (6 decimals).
+ */
+function columnOutput(sents: readonly Sentence[], tags: readonly string[][], sep: string, scored: TaggedWithProbabilities[] | null): string {
+  const p6 = (x: number) => printfFixed(x, 6);
+  const tagAt = (i: number, j: number) => (scored ? `${tags[i][j]}/${p6(scored[i].marginals[j])}` : tags[i][j]);
+  return sents.map((s, i) => (scored ? `# ${p6(scored[i].probability)}\n` : '') + s.tokens.map((t, j) => [...t, tagAt(i, j)].join(sep)).join('\n') + '\n\n').join('');
+}
+
 /** The --dictionary file, read as the task's training data. */
 function readDictionary(task: TaskName, path: string) {
   const text = decodeUtf8(readDataFile(path), path);
@@ -94,7 +99,7 @@ function readDictionary(task: TaskName, path: string) {
 }
 
 /** The words of training data: the first column (pos), the segmented words (seg). */
-function trainingWords(task: TaskName, sents: readonly { tokens: readonly (readonly string[])[]; tags: readonly string[] }[]): Set<string> {
+function trainingWords(task: TaskName, sents: readonly Sentence[]): Set<string> {
   const words = new Set<string>();
   for (const s of sents) {
     if (task === 'seg') for (const w of tagsToWords(s.tokens.map((t) => t[0]!), s.tags)) words.add(w);
