@@ -224,7 +224,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
         templateSource: template.source,
         columns,
         features: [...dict.features],
-        training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes: passesDone, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
+        training: { mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes: passesDone, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
       };
       return new CrfTagger(header, weights, dict);
     };

@@ -147,7 +147,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       const header: LstmHeader = {
         format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels], columns,
         vocabs: vocabs.map((v) => v.values),
-        training: { mode: o.mode, threads: o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes: passesDone, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed },
+        training: { mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes: passesDone, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed },
       };
       return new LstmTagger(header, weights);
     };
