@@ -32,6 +32,7 @@ export { trainLstm, type TrainLstmOptions, type TrainLstmResult };
 export type { PassReport, DataInfo } from './train/train-crf.js';
 export { DivergenceError } from './train/train-crf.js';
 export { OptionError };
+export type { TaggedWithProbabilities, SentenceInput } from './models/tagged.js';
 export { TASKS, TASK_SPECS, type TaskName } from './train/tasks.js';
 export { scoreTask, type Score } from './train/score.js';
 export { evaluationReport, type EvaluationReport, type LabelScores } from './eval/report.js';

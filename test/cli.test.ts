@@ -42,14 +42,21 @@ describe('asyngrad CLI', () => {
     expect(s.seconds_per_pass).toBeGreaterThan(0);
     expect(s.best_pass).toBeUndefined();
     // --keep-best: the summary reports the best dev pass, and its scores are those of the model kept
-    const k = run('train', '--train', train, '--test', test, '--dev', test, '--mode', 'serial', '--passes', '3', '--keep-best', '--json');
+    // (a rate of 2 without decay makes dev F1 fall after pass 1, so the kept pass is not the last)
+    const kept = join(dir, 'kept.model');
+    const k = run('train', '--train', train, '--test', test, '--dev', test, '--mode', 'serial', '--passes', '4', '--lr', '2', '--decay', '1', '--keep-best', '--out', kept, '--json');
     expect(k.code, k.err).toBe(0);
     const kl = k.out.trim().split('\n').map((l) => JSON.parse(l));
     const ks = kl.at(-1);
-    const bestDev = Math.max(...kl.slice(0, 3).map((l) => l.dev.f1));
+    const bestDev = Math.max(...kl.slice(0, 4).map((l) => l.dev.f1));
+    expect(ks.best_pass).toBeLessThan(4);
     expect(kl[ks.best_pass - 1].dev.f1).toBe(bestDev);
     expect(ks.dev.f1).toBe(bestDev);
     expect(ks.test).toEqual(kl[ks.best_pass - 1].test);
+    expect(ks.test).not.toEqual(kl[3].test);
+    // the model written is that pass's: eval gives its test F1
+    const ke = run('eval', '--model-file', kept, '--test', test, '--json');
+    expect(JSON.parse(ke.out).f1).toBeCloseTo(ks.test.f1, 2);
   });
 
   it('eval scores the saved model like training did, and tag writes the tags', () => {

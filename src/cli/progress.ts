@@ -18,6 +18,11 @@ export class PassProgress {
     this.bar.start(total, 0, { tps: '-' });
   }
 
+  /** whether a pass's bar is showing */
+  get active(): boolean {
+    return this.bar !== null;
+  }
+
   tick(done: number, total: number): void {
     if (!this.bar) return;
     const secs = (performance.now() - this.start) / 1000;

@@ -9,7 +9,7 @@ import { evaluationReport } from '../eval/report.js';
 import { printfFixed } from '../eval/conlleval.js';
 import { taskSpec, type TaskName } from '../train/tasks.js';
 import type { Sentence } from '../data/types.js';
-import type { TaggedWithProbabilities } from '../models/crf/tagger.js';
+import type { TaggedWithProbabilities } from '../models/tagged.js';
 import { UsageError } from './options.js';
 
 export function registerTagEval(program: Command): void {

@@ -72,7 +72,6 @@ export function registerTrain(program: Command): void {
       if (o.batch > 1 && o.mode === 'sync') throw new UsageError(`--batch applies to --mode serial and async (a sync round already sums one sentence per thread)`);
       if (!MODES.includes(o.mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')} (got "${o.mode}")`);
       if (!SAMPLINGS.includes(o.sampling)) throw new UsageError(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${o.sampling}")`);
-      if ((o.keepBest || o.patience !== undefined) && o.dev === undefined) throw new UsageError(`${o.keepBest ? '--keep-best' : '--patience'} selects on the development data: give --dev`);
       const passes = o.passes ?? (o.model === 'lstm' ? LSTM_DEFAULTS.passes : taskSpec(task).passes);
       const checkpoint: string | undefined = o.checkpoint ?? (o.checkpointEvery || o.resume ? `${o.out ?? `${task}.model`}.ckpt` : undefined);
       // before reading any data: a model or checkpoint that cannot be written must not cost a training run
@@ -81,22 +80,26 @@ export function registerTrain(program: Command): void {
       let bar = new PassProgress(false, 0);
       const log = (s: string) => (o.json ? undefined : console.log(s));
       const totals = { samples: [] as number[], errors: [] as number[] };
-      let pass = 0;
+      // the last pass reported; a pass's bar starts with its first tick, so that no bar is left open
+      // (its timer would keep the process alive) when training stops early or resumes with none to run
+      let lastPass = 0;
       const common = {
         onReady: (info: DataInfo) => {
           bar = new PassProgress(!o.json && process.stderr.isTTY === true, info.tokens);
           log(`${o.model} on ${task}: ${info.sentences} sentences, ${info.tokens} tokens, ${info.labels} labels, ${info.features} ${o.model === 'lstm' ? 'vocabulary rows' : `features (${info.edgeFeatures} with rich edges)`}, ${info.params} weights; data read in ${info.extractSeconds.toFixed(1)} s`);
           log(`mode ${o.mode}, ${o.mode === 'serial' ? 1 : o.threads} thread(s), ${o.mode === 'serial' ? 'shuffle' : o.sampling} sampling, ${passes} passes`);
-          bar.begin(++pass, passes, info.sentences);
         },
-        onTick: (done: number, total: number) => bar.tick(done, total),
+        onTick: (done: number, total: number) => {
+          if (!bar.active) bar.begin(lastPass + 1, passes, total);
+          bar.tick(done, total);
+        },
         onPass: (r: PassReport) => {
           bar.end();
           r.workerSamples.forEach((n, i) => (totals.samples[i] = (totals.samples[i] ?? 0) + n));
           r.workerErrors.forEach((n, i) => (totals.errors[i] = (totals.errors[i] ?? 0) + n));
           if (o.json) console.log(JSON.stringify(passJson(r)));
           else log(passLine(task, r));
-          if (r.pass < passes) bar.begin(++pass, passes, r.samples);
+          lastPass = r.pass;
         },
       };
       const keepModel = o.out !== undefined;
@@ -132,8 +135,10 @@ export function registerTrain(program: Command): void {
         keepModel,
         ...common,
       })).catch((e: unknown) => {
-        // Ctrl-C: the model goes to --out (as Wapiti saves on interrupt): the last finished pass's when
-        // there is a checkpoint snapshot of it, else the weights as the interrupted pass left them
+        bar.end();
+        // Ctrl-C: the model goes to --out (as Wapiti saves on interrupt): with --keep-best the best dev
+        // pass's; else the last finished pass's when there is a checkpoint snapshot of it, else the
+        // weights as the interrupted pass left them (src/train/interrupted.ts)
         if (e instanceof InterruptedError) {
           const m = e.model;
           const saved = m !== undefined && o.out !== undefined;
@@ -144,10 +149,11 @@ export function registerTrain(program: Command): void {
               : `; the model of pass ${m.passes}${o.keepBest && e.passes !== m.passes ? ', the best on dev,' : ''} written to ${o.out}`;
           }
           // --json readers get a last line that says how the run ended
-          if (o.json) console.log(JSON.stringify({ interrupted: true, passes: e.passes ?? pass - 1, ...(o.keepBest && m ? { kept_pass: m.passes } : {}), model_file: saved ? o.out : null, message: e.message }));
+          if (o.json) console.log(JSON.stringify({ interrupted: true, passes: e.passes ?? lastPass, ...(o.keepBest && m ? { kept_pass: m.passes } : {}), model_file: saved ? o.out : null, message: e.message }));
         }
         throw e;
       });
+      bar.end();
       const final = result.history[result.history.length - 1];
       const seconds = final.elapsed;
       // the scores of the model kept: the best dev pass's with --keep-best, else the last pass's

@@ -206,8 +206,9 @@ export function printfFixed(x: number, digits: number): string {
   const dot = exact.indexOf('.');
   const rest = exact.slice(dot + 1 + digits);
   if (/^50*$/.test(rest)) {
-    const lastDigit = exact.charCodeAt(dot + digits) - 48;
-    if (lastDigit % 2 === 0) return exact.slice(0, dot + 1 + digits); // round down to even
+    // the last digit kept: the one before the point when no decimals are printed
+    const lastDigit = exact.charCodeAt(digits > 0 ? dot + digits : dot - 1) - 48;
+    if (lastDigit % 2 === 0) return exact.slice(0, digits > 0 ? dot + 1 + digits : dot); // round down to even
   }
   return x.toFixed(digits);
 }

@@ -120,9 +120,13 @@ function segReport(gold: readonly Sentence[], pred: readonly (readonly string[])
     pred.map((p, i) => tagsToWords(chars[i]!, p)),
     { dictionary: dict },
   );
-  const f3 = (x: number) => printfFixed(x / 100, 3); // the score script's printf("%.3f")
+  // the score script's printf("%.3f") of its ratios, formed from the counts as it forms them
+  const f3 = (x: number) => printfFixed(x, 3);
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+  const recall = ratio(r.correctWords, r.goldWords), precision = ratio(r.correctWords, r.predWords);
   let text = `=== TOTAL TRUE WORD COUNT:\t${r.goldWords}\n=== TOTAL TEST WORD COUNT:\t${r.predWords}\n`;
-  text += `=== TOTAL TRUE WORDS RECALL:\t${f3(r.recall)}\n=== TOTAL TEST WORDS PRECISION:\t${f3(r.precision)}\n=== F MEASURE:\t${f3(r.f1)}\n`;
+  text += `=== TOTAL TRUE WORDS RECALL:\t${f3(recall)}\n=== TOTAL TEST WORDS PRECISION:\t${f3(precision)}\n`;
+  text += `=== F MEASURE:\t${f3(recall + precision > 0 ? (2 * precision * recall) / (precision + recall) : 0)}\n`;
   const json: Record<string, unknown> = {
     f1: r.f1, precision: r.precision, recall: r.recall,
     accuracy: tokenAccuracy(gold.map((s) => s.tags), pred).accuracy,
@@ -130,7 +134,9 @@ function segReport(gold: readonly Sentence[], pred: readonly (readonly string[])
     sentences: gold.length, sentence_accuracy: sentenceAccuracy(gold, pred),
   };
   if (dict) {
-    text += `=== OOV Rate:\t${f3(pct(r.oovWords!, r.goldWords))}\n=== OOV Recall Rate:\t${f3(r.oovRecall!)}\n=== IV Recall Rate:\t${f3(r.ivRecall!)}\n`;
+    const oov = r.oovWords!, oovFound = r.oovCorrectWords!;
+    text += `=== OOV Rate:\t${f3(ratio(oov, r.goldWords))}\n=== OOV Recall Rate:\t${f3(ratio(oovFound, oov))}\n`;
+    text += `=== IV Recall Rate:\t${f3(ratio(r.correctWords - oovFound, r.goldWords - oov))}\n`;
     json.oov = { words: r.oovWords, rate: pct(r.oovWords!, r.goldWords), recall: r.oovRecall };
     json.iv_recall = r.ivRecall;
   }

@@ -17,6 +17,8 @@ export interface SegmentationResult {
   ivRecall?: number;
   /** gold words not in the dictionary */
   oovWords?: number;
+  /** of those, found */
+  oovCorrectWords?: number;
 }
 
 export interface SighanOptions {
@@ -80,6 +82,7 @@ export function sighanScore(
   const r: SegmentationResult = { precision, recall, f1, goldWords, predWords, correctWords: correct };
   if (dict) {
     r.oovWords = oov;
+    r.oovCorrectWords = oovCorrect;
     r.oovRecall = pct(oovCorrect, oov);
     r.ivRecall = pct(ivCorrect, goldWords - oov);
   }

@@ -19,7 +19,7 @@ export interface BestPassOptions {
 /** Checks the options against the run: both need dev data. Throws naming the option. */
 export function checkBestPassOptions(o: { keepBest?: boolean; patience?: number; dev?: string }): BestPassOptions | null {
   const keepBest = o.keepBest ?? false, patience = o.patience ?? 0;
-  if (!Number.isSafeInteger(patience) || patience < 0) throw new OptionError(`--patience must be a whole number of evaluations, at least 1 (got ${o.patience})`);
+  if (!Number.isSafeInteger(patience) || patience < 0) throw new OptionError(`--patience must be a whole number of evaluations (0: off; got ${o.patience})`);
   if ((keepBest || patience > 0) && !o.dev) throw new OptionError(`${keepBest ? '--keep-best' : '--patience'} selects on the development data: give --dev`);
   return keepBest || patience > 0 ? { keepBest, patience } : null;
 }
@@ -65,11 +65,6 @@ export class BestPass {
   /** Whether `patience` evaluations in a row have not beaten the best. */
   get exhausted(): boolean {
     return this.opts.patience > 0 && this.stale >= this.opts.patience;
-  }
-
-  /** The report of the best pass in a history. */
-  report(history: readonly PassReport[]): PassReport | undefined {
-    return history.find((r) => r.pass === this.pass);
   }
 
   /** What an interrupted run leaves with keepBest, once there is a best pass: its model. */

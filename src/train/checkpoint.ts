@@ -44,7 +44,9 @@ export function readCheckpoint(path: string, fingerprint: Record<string, unknown
   if (!existsSync(path)) return null;
   const { header, weights } = loadModel<CheckpointHeader>(path);
   if (header?.format !== 'asyngrad-checkpoint') throw new ModelFileError(path, 'not an asyngrad checkpoint');
-  const diff = Object.keys(fingerprint).filter((k) => JSON.stringify(fingerprint[k]) !== JSON.stringify(header.fingerprint?.[k]));
+  // the keys of both: an option the checkpoint was made with and this run lacks differs too
+  const keys = [...new Set([...Object.keys(fingerprint), ...Object.keys(header.fingerprint ?? {})])];
+  const diff = keys.filter((k) => JSON.stringify(fingerprint[k]) !== JSON.stringify(header.fingerprint?.[k]));
   if (diff.length) throw new ModelFileError(path, `cannot resume: the checkpoint was made with different ${diff.join(', ')}`);
   if (!Array.isArray(header.lengths) || JSON.stringify(header.lengths) !== JSON.stringify(lengths)) throw new ModelFileError(path, 'cannot resume: the stored state has other sizes');
   const vectors: Float32Array[] = [];

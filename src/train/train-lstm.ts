@@ -126,6 +126,8 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       tokens: trainData.labels.length, mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, optimizer, lr0, decay,
       batch: o.batch ?? 1,
       embeddings,
+      // rare words' UNK draws from (seed, worker, pass) since session 8 (before: from an address)
+      unkDraws: 'worker',
       ...selectionFingerprint(selection, dev?.sents),
     };
     if (o.resume && o.checkpoint) {

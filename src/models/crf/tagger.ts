@@ -12,16 +12,8 @@ import { TASKS, taskSpec, type TaskName } from '../../train/tasks.js';
 import { scoreTask, type Score } from '../../train/score.js';
 import { crfParamCount } from '../../reference/crf.js';
 import { CrfDecoder, reserveDecode, sentenceBounds } from './decoder.js';
+import { toSentence, type SentenceInput, type TaggedWithProbabilities } from '../tagged.js';
 import type { CrfData } from './model.js';
-
-/** A sentence's best tags with their probabilities under the model. */
-export interface TaggedWithProbabilities {
-  tags: string[];
-  /** probability of the whole tag sequence (CRF: P(y* | x); Bi-LSTM: the product of the tokens') */
-  probability: number;
-  /** per token, the probability of its tag (CRF: the marginal P(y_t = y*_t | x); Bi-LSTM: the softmax) */
-  marginals: number[];
-}
 
 export interface CrfHeader {
   format: 'asyngrad-crf';
@@ -88,7 +80,7 @@ export class CrfTagger {
    * Tags for sentences: each sentence either a Sentence (as the readers return) or an array of
    * tokens, a token being a word or its observation columns (chunking: [word, POS]).
    */
-  predict(sentences: readonly (Sentence | readonly (string | readonly string[])[])[]): string[][] {
+  predict(sentences: readonly SentenceInput[]): string[][] {
     return this.predictSentences(sentences.map(toSentence));
   }
 
@@ -96,10 +88,9 @@ export class CrfTagger {
    * Tags with probabilities, as CRF++'s -v1 gives them: for each sentence its best tags, their joint
    * probability P(y* | x), and per token the marginal probability of its tag.
    */
-  predictWithProbabilities(sentences: readonly (Sentence | readonly (string | readonly string[])[])[]): TaggedWithProbabilities[] {
+  predictWithProbabilities(sentences: readonly SentenceInput[]): TaggedWithProbabilities[] {
     const sents = sentences.map(toSentence);
-    if (this.header.columns !== undefined) checkObservationColumns(sents, this.header.columns, 'the model was trained on');
-    const data = this.features(this.prepare(sents));
+    const data = this.checkedFeatures(sents);
     const dec = this.decoder(data);
     return sents.map((_, s) => {
       const r = dec.decodeWithProbabilities(data, s);
@@ -113,9 +104,14 @@ export class CrfTagger {
     return scoreTask(this.task, sents, this.predictSentences(sents));
   }
 
-  private predictSentences(sentences: Sentence[]): string[][] {
+  /** Features of sentences to tag, after checking they have the training data's observation columns. */
+  private checkedFeatures(sentences: Sentence[]): CrfData {
     if (this.header.columns !== undefined) checkObservationColumns(sentences, this.header.columns, 'the model was trained on');
-    const ids = this.decodeIds(this.features(this.prepare(sentences)));
+    return this.features(this.prepare(sentences));
+  }
+
+  private predictSentences(sentences: Sentence[]): string[][] {
+    const ids = this.decodeIds(this.checkedFeatures(sentences));
     return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
   }
 
@@ -156,8 +152,3 @@ function crfHeaderProblem(h: CrfHeader): string | null {
   return null;
 }
 
-function toSentence(s: Sentence | readonly (string | readonly string[])[]): Sentence {
-  if (!Array.isArray(s)) return s as Sentence;
-  const tokens = (s as readonly (string | readonly string[])[]).map((t) => (typeof t === 'string' ? [t] : [...t]));
-  return { tokens, tags: [], line: 1, source: '<input>' };
-}

@@ -9,7 +9,7 @@ import { scoreTask, type Score } from '../../train/score.js';
 import { encode, taskInputs, Vocab } from './inputs.js';
 import { lstmLayout, lstmScratchLayout } from './model.js';
 import { decodeLstm } from './decoder.js';
-import type { TaggedWithProbabilities } from '../crf/tagger.js';
+import { toSentence, type SentenceInput, type TaggedWithProbabilities } from '../tagged.js';
 
 export interface LstmHeader {
   format: 'asyngrad-lstm';
@@ -44,7 +44,7 @@ export class LstmTagger {
     return lstmLayout({ ...shape, H: this.header.H }, this.vocabs.map((v) => v.size), this.header.labels.length);
   }
 
-  predict(sentences: readonly (Sentence | readonly (string | readonly string[])[])[]): string[][] {
+  predict(sentences: readonly SentenceInput[]): string[][] {
     return this.predictSentences(sentences.map(toSentence));
   }
 
@@ -52,7 +52,7 @@ export class LstmTagger {
    * Tags with probabilities: per token the softmax probability of its tag, and for the sentence
    * their product (the tokens are predicted independently).
    */
-  predictWithProbabilities(sentences: readonly (Sentence | readonly (string | readonly string[])[])[]): TaggedWithProbabilities[] {
+  predictWithProbabilities(sentences: readonly SentenceInput[]): TaggedWithProbabilities[] {
     const probs: Float64Array[] = [];
     const tags = this.predictSentences(sentences.map(toSentence), probs);
     return tags.map((t, i) => ({ tags: t, probability: probs[i].reduce((a, p) => a * p, 1), marginals: Array.from(probs[i]) }));
@@ -99,9 +99,4 @@ export class LstmTagger {
       throw new ModelFileError(path, (e as Error).message);
     }
   }
-}
-
-function toSentence(s: Sentence | readonly (string | readonly string[])[]): Sentence {
-  if (!Array.isArray(s)) return s as Sentence;
-  return { tokens: (s as readonly (string | readonly string[])[]).map((t) => (typeof t === 'string' ? [t] : [...t])), tags: [], line: 1 };
 }
