@@ -59,6 +59,12 @@ describe('CRF training on CoNLL-2000 (1,500 training sentences)', () => {
     expect(loaded.predict(sents)).toEqual(a.tagger.predict(sents));
   });
 
+  it('the test/dev data (which size the decode buffers in the shared memory) do not change training', async () => {
+    const a = await trainCrf({ ...base, model: 'dense-crf', passes: 2, sr: 3 });
+    const b = await trainCrf({ ...base, model: 'dense-crf', passes: 2, sr: 3, test: subset('test.txt', 40), dev: slice('test.txt', 300, 1200) });
+    expect(Buffer.from(b.tagger.weights.buffer).equals(Buffer.from(a.tagger.weights.buffer))).toBe(true);
+  });
+
   it('shuffle sampling: async with 1 worker (fused lock-free step) is serial, bit for bit, SR included', async () => {
     const serial = await trainCrf({ ...base, model: 'dense-crf', passes: 2, sr: 3, mode: 'serial', threads: 1 });
     const async1 = await trainCrf({ ...base, model: 'dense-crf', passes: 2, sr: 3, mode: 'async', threads: 1 });
