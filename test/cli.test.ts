@@ -112,6 +112,13 @@ describe('asyngrad CLI', () => {
     expect(text.out).toMatch(/^labels \(\d+\): .*B-NP/m);
     expect(text.out).toMatch(/^TRANSITIONS/m);
     expect(text.out.split('\n').filter((l) => /^  \(.*\) --> \S+: -?\d/.test(l))).toHaveLength(3);
+    // a Bi-LSTM: its header and vocabulary sizes by input field, no CRF weights
+    const lstm = join(dir, 'dump-lstm.model');
+    expect(run('train', '--model', 'lstm', '--hidden', '4', '--train', subset('train.txt', 60), '--passes', '1', '--mode', 'serial', '--out', lstm).code).toBe(0);
+    const l = JSON.parse(run('dump', '--model-file', lstm, '--json').out);
+    expect(l).toMatchObject({ model: 'lstm', hidden: 4 });
+    expect(Object.keys(l.vocabularies)).toEqual(['word', 'pos']);
+    expect(l.transitions).toBeUndefined();
   });
 
   it('bad options and bad files fail with one clear line and a meaningful exit code', () => {

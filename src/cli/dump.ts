@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { loadTagger } from '../models/load.js';
 import { CrfTagger } from '../models/crf/tagger.js';
 import { intOption } from './options.js';
+import { taskInputs } from '../models/lstm/inputs.js';
 
 export interface WeightEntry {
   feature: string;
@@ -70,7 +71,10 @@ export function registerDump(program: Command): void {
       const h = t.header;
       const info: Record<string, unknown> = { file: o.modelFile, task: h.task, model: h.model, labels: h.labels, weights: t.weights.length, training: h.training ?? null };
       if (t instanceof CrfTagger) Object.assign(info, { features: t.header.F, rich_edge_features: t.header.E, columns: t.header.columns ?? null, template: t.header.templateSource });
-      else Object.assign(info, { hidden: t.header.H, vocabularies: t.header.vocabs.map((v) => v.length), columns: t.header.columns ?? null });
+      else {
+        const fields = taskInputs(t.header.task).fields;
+        Object.assign(info, { hidden: t.header.H, vocabularies: Object.fromEntries(t.header.vocabs.map((v, i) => [fields[i]?.name ?? `field${i}`, v.length])), columns: t.header.columns ?? null });
+      }
       const crf = t instanceof CrfTagger ? crfWeights(t, o.top) : null;
       if (o.json) {
         console.log(JSON.stringify({ ...info, ...(crf ? { transitions: crf.transitions, top_features: crf.features, top_edges: crf.edges } : {}) }));
@@ -81,7 +85,7 @@ export function registerDump(program: Command): void {
         `labels (${h.labels.length}): ${h.labels.join(' ')}`,
       ];
       if (t instanceof CrfTagger) lines.push(`features: ${t.header.F} (${t.header.E} with rich edges); template ${t.header.templateSource}`);
-      else lines.push(`hidden ${t.header.H} per direction; vocabularies ${t.header.vocabs.map((v) => v.length).join(', ')}`);
+      else lines.push(`hidden ${t.header.H} per direction; vocabularies ${Object.entries(info.vocabularies as Record<string, number>).map(([f, n]) => `${f} ${n}`).join(', ')}`);
       if (h.training) lines.push(`trained: ${Object.entries(h.training).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (crf) {
         lines.push('', 'TRANSITIONS (previous --> current: weight)');
