@@ -4,7 +4,7 @@ import { decodeUtf8, readDataFile } from '../data/column.js';
 import { DataError } from '../data/errors.js';
 import type { Command } from 'commander';
 import { loadTagger } from '../models/load.js';
-import { tagsToWords } from '../data/segmented.js';
+import { sentenceWords } from '../data/segmented.js';
 import { evaluationReport } from '../eval/report.js';
 import { printfFixed } from '../eval/conlleval.js';
 import { taskSpec, type TaskName } from '../train/tasks.js';
@@ -71,7 +71,7 @@ function segmentedOutput(sents: readonly Sentence[], tags: readonly string[][]):
   const lines: string[] = [];
   sents.forEach((s, i) => {
     while (lines.length < s.line - 1) lines.push('');
-    lines.push(tagsToWords(s.tokens.map((t) => t[0]), tags[i]).join(' '));
+    lines.push(sentenceWords(s, tags[i]).join(' '));
   });
   return lines.join('\n') + '\n';
 }
@@ -102,7 +102,7 @@ function readDictionary(task: TaskName, path: string) {
 function trainingWords(task: TaskName, sents: readonly Sentence[]): Set<string> {
   const words = new Set<string>();
   for (const s of sents) {
-    if (task === 'seg') for (const w of tagsToWords(s.tokens.map((t) => t[0]!), s.tags)) words.add(w);
+    if (task === 'seg') for (const w of sentenceWords(s)) words.add(w);
     else for (const t of s.tokens) words.add(t[0]!);
   }
   return words;

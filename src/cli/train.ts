@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { packageFile } from '../runtime/package-root.js';
-import { InterruptedError, MODES, SAMPLINGS } from '../engine/engine.js';
+import { InterruptedError, MODES, SAMPLINGS, effectiveRun } from '../engine/engine.js';
 import { trainCrf, type DataInfo, type PassReport } from '../train/train-crf.js';
 import { trainLstm, LSTM_DEFAULTS } from '../train/train-lstm.js';
 import { headline } from '../train/score.js';
@@ -72,6 +72,7 @@ export function registerTrain(program: Command): void {
       if (o.batch > 1 && o.mode === 'sync') throw new UsageError(`--batch applies to --mode serial and async (a sync round already sums one sentence per thread)`);
       if (!MODES.includes(o.mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')} (got "${o.mode}")`);
       if (!SAMPLINGS.includes(o.sampling)) throw new UsageError(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${o.sampling}")`);
+      const run = effectiveRun(o.mode, o.threads, o.sampling);
       const passes = o.passes ?? (o.model === 'lstm' ? LSTM_DEFAULTS.passes : taskSpec(task).passes);
       const checkpoint: string | undefined = o.checkpoint ?? (o.checkpointEvery || o.resume ? `${o.out ?? `${task}.model`}.ckpt` : undefined);
       // before reading any data: a model or checkpoint that cannot be written must not cost a training run
@@ -87,7 +88,7 @@ export function registerTrain(program: Command): void {
         onReady: (info: DataInfo) => {
           bar = new PassProgress(!o.json && process.stderr.isTTY === true, info.tokens);
           log(`${o.model} on ${task}: ${info.sentences} sentences, ${info.tokens} tokens, ${info.labels} labels, ${info.features} ${o.model === 'lstm' ? 'vocabulary rows' : `features (${info.edgeFeatures} with rich edges)`}, ${info.params} weights; data read in ${info.extractSeconds.toFixed(1)} s`);
-          log(`mode ${o.mode}, ${o.mode === 'serial' ? 1 : o.threads} thread(s), ${o.mode === 'serial' ? 'shuffle' : o.sampling} sampling, ${passes} passes`);
+          log(`mode ${o.mode}, ${run.threads} thread(s), ${run.sampling} sampling, ${passes} passes`);
         },
         onTick: (done: number, total: number) => {
           if (!bar.active) bar.begin(lastPass + 1, passes, total);
@@ -156,16 +157,16 @@ export function registerTrain(program: Command): void {
       bar.end();
       const final = result.history[result.history.length - 1];
       const seconds = final.elapsed;
+      const best = result.history.find((r) => r.pass === result.bestPass);
       // the scores of the model kept: the best dev pass's with --keep-best, else the last pass's
-      const kept = (o.keepBest && result.history.find((r) => r.pass === result.bestPass)) || final;
+      const kept = (o.keepBest && best) || final;
       if (o.out) result.tagger.save(o.out);
       const summary = {
         summary: true,
         model: o.model,
         task,
         mode: o.mode,
-        threads: o.mode === 'serial' ? 1 : o.threads,
-        sampling: o.mode === 'serial' ? 'shuffle' : o.sampling,
+        ...run,
         ...(o.model === 'lstm' ? { batch: o.batch, embeddings: o.embeddings } : {}),
         passes: result.history.length,
         seconds: round(seconds, 3),
@@ -184,10 +185,7 @@ export function registerTrain(program: Command): void {
         const metric = task === 'pos' ? 'accuracy' : 'F1';
         const parts = [`done: ${summary.passes} passes in ${seconds.toFixed(2)} s (${summary.seconds_per_pass.toFixed(3)} s/pass)`];
         if (summary.passes < passes && o.patience !== undefined) parts.push(`stopped early: no better dev ${metric} in ${o.patience} evaluations`);
-        if (result.bestPass !== undefined) {
-          const bestDev = headline(task, result.history.find((r) => r.pass === result.bestPass)!.dev!);
-          parts.push(`best dev ${metric} ${bestDev.toFixed(2)} at pass ${result.bestPass}${o.keepBest ? ', the model kept' : ''}`);
-        }
+        if (best) parts.push(`best dev ${metric} ${headline(task, best.dev!).toFixed(2)} at pass ${best.pass}${o.keepBest ? ', the model kept' : ''}`);
         if (kept.test) parts.push(`test ${metric} ${headline(task, kept.test).toFixed(2)}${o.keepBest ? ` (pass ${kept.pass})` : ''}`);
         if (o.out) parts.push(`model written to ${o.out}`);
         log(parts.join('; '));
@@ -213,7 +211,6 @@ function checkApplicable(o: Record<string, unknown>, given: (name: string) => bo
     if (given('sampling')) throw new UsageError('--sampling applies to --mode async and sync (serial always visits every sentence once a pass)');
     if (given('threads') && o.threads !== 1) throw new UsageError(`--threads ${o.threads}: --mode serial runs one thread`);
   }
-  if (typeof o.sr === 'number' && o.sr > 0 && o.sr < 1) throw new UsageError(`--sr must be 0 (off) or a length of at least 1 (got ${o.sr})`);
 }
 
 /** A file the run will write: not empty, not a directory, in an existing writable directory. */

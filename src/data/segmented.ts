@@ -118,3 +118,8 @@ export function tagsToWords(chars: readonly string[], tags: readonly string[]): 
   if (open) words.push(cur);
   return words;
 }
+
+/** The words of a character-tagged sentence under `tags` (default: its gold tags). */
+export function sentenceWords(s: Sentence, tags: readonly string[] = s.tags): string[] {
+  return tagsToWords(s.tokens.map((t) => t[0]!), tags);
+}

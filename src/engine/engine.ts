@@ -21,6 +21,11 @@ export const MODES: readonly Mode[] = ['serial', 'async', 'sync'];
 export type Sampling = 'shuffle' | 'uniform';
 export const SAMPLINGS: readonly Sampling[] = ['shuffle', 'uniform'];
 
+/** The threads and sampling a run really uses: serial mode is one thread visiting every sample once. */
+export function effectiveRun(mode: Mode, threads: number, sampling: Sampling | undefined): { threads: number; sampling: Sampling } {
+  return mode === 'serial' ? { threads: 1, sampling: 'shuffle' } : { threads, sampling: sampling ?? 'shuffle' };
+}
+
 /** What a model must give the engine (main-thread side). */
 export interface TrainableModel {
   /** Reserves the model's regions (weights, data) and describes them. */
@@ -76,8 +81,7 @@ export interface PassStats {
 export class InterruptedError extends Error {
   /**
    * The model to keep, when the trainer was asked for one (keepModel): the CLI writes it to --out, as
-   * Wapiti saves its model on Ctrl-C. That of the last finished pass when the trainer had it (between
-   * passes, or a checkpoint snapshot), else the weights as the interrupted pass left them (partial).
+   * Wapiti saves its model on Ctrl-C. Which one: see interruption() in src/train/interrupted.ts.
    */
   model?: InterruptedModel;
   /** passes finished before the interrupt (set by the trainers) */
@@ -141,7 +145,7 @@ export class Engine {
     const lazy = optimizer.kind === 'adam' && mode !== 'sync' && mplan.lazyRows !== undefined;
     const lazyRowCount = lazy ? mplan.lazyRows!.tables.reduce((a, t) => a + t.rows, 0) : 0;
     if (lazy && optimizer.kind === 'adam' && !(optimizer.beta1 * optimizer.beta1 < optimizer.beta2)) {
-      throw new Error(`lazy embedding updates need Adam's beta1^2 < beta2 (got beta1 ${optimizer.beta1}, beta2 ${optimizer.beta2}): use --embeddings sparse or dense`);
+      throw new OptionError(`lazy embedding updates need Adam's beta1^2 < beta2 (got beta1 ${optimizer.beta1}, beta2 ${optimizer.beta2}): use --embeddings sparse or dense`);
     }
     // The fused SGD step writes straight into w: no gradient buffer or touched list to reserve.
     const fused = mplan.fusedSgd === true && optimizer.kind === 'sgd' && mode !== 'sync' && !options.buffered && batch === 1;

@@ -6,7 +6,7 @@
 // - seg: the summary lines of the SIGHAN bakeoff's `score` script (OOV and IV recall given a
 //   dictionary).
 import type { Sentence } from '../data/types.js';
-import { tagsToWords } from '../data/segmented.js';
+import { sentenceWords } from '../data/segmented.js';
 import type { TaskName } from '../train/tasks.js';
 import { conlleval, formatConlleval, printf2, printfFixed } from './conlleval.js';
 import { sighanScore } from './sighan.js';
@@ -114,12 +114,7 @@ function posReport(gold: readonly Sentence[], pred: readonly (readonly string[])
 }
 
 function segReport(gold: readonly Sentence[], pred: readonly (readonly string[])[], dict?: ReadonlySet<string>): EvaluationReport {
-  const chars = gold.map((s) => s.tokens.map((t) => t[0]!));
-  const r = sighanScore(
-    gold.map((s, i) => tagsToWords(chars[i]!, s.tags)),
-    pred.map((p, i) => tagsToWords(chars[i]!, p)),
-    { dictionary: dict },
-  );
+  const r = sighanScore(gold.map((s) => sentenceWords(s)), pred.map((p, i) => sentenceWords(gold[i]!, p)), { dictionary: dict });
   // the score script's printf("%.3f") of its ratios, formed from the counts as it forms them
   const f3 = (x: number) => printfFixed(x, 3);
   const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);

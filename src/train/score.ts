@@ -1,7 +1,7 @@
 // Scores a task's predictions: chunking by conlleval F1, POS by token accuracy, segmentation by the
 // SIGHAN word F1 (tags B/M/E/S turned back into words). Percent, as the reference scorers print.
 import type { Sentence } from '../data/types.js';
-import { tagsToWords } from '../data/segmented.js';
+import { sentenceWords } from '../data/segmented.js';
 import { tokenAccuracy } from '../eval/accuracy.js';
 import { conlleval } from '../eval/conlleval.js';
 import { sighanScore } from '../eval/sighan.js';
@@ -22,11 +22,7 @@ export function scoreTask(task: TaskName, gold: readonly Sentence[], pred: reado
     const r = conlleval(goldTags, pred);
     return { accuracy: r.accuracy, f1: r.f1, precision: r.precision, recall: r.recall };
   }
-  const chars = gold.map((s) => s.tokens.map((t) => t[0]));
-  const r = sighanScore(
-    gold.map((s, i) => tagsToWords(chars[i], s.tags)),
-    pred.map((p, i) => tagsToWords(chars[i], p)),
-  );
+  const r = sighanScore(gold.map((s) => sentenceWords(s)), pred.map((p, i) => sentenceWords(gold[i], p)));
   return { accuracy: acc, f1: r.f1, precision: r.precision, recall: r.recall };
 }
 

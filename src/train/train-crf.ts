@@ -2,7 +2,7 @@
 // with the chosen engine, decay the rate, shrink for L2, decode and score between passes.
 import { OptionError } from './option-error.js';
 import type { Sentence } from '../data/types.js';
-import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
+import { Engine, InterruptedError, effectiveRun, type Mode, type Sampling } from '../engine/engine.js';
 import { BestPass, checkBestPassOptions, selectionFingerprint } from './best-pass.js';
 import { interruption } from './interrupted.js';
 import { crc32 } from '../io/crc32.js';
@@ -131,6 +131,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
   checkNumber('--sr', o.sr ?? 0, 0, 1e6);
   if (o.sr && o.sr < 1) throw new OptionError(`--sr must be 0 (off) or a length of at least 1 (got ${o.sr})`);
   const seed = o.seed ?? 1;
+  const run = effectiveRun(o.mode, o.threads, o.sampling);
   const selection = checkBestPassOptions(o);
 
   const t0 = performance.now();
@@ -187,7 +188,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
     const fingerprint = {
       task: o.task, model: o.model, ...shape, labelsHash: crc32(Buffer.from(labels.labels.join('\n'))),
       featuresHash: hashStrings(dict.features), tokens: trainData.labels.length, templateHash: crc32(Buffer.from(templateText)),
-      mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, lr0, decay, l2, sr: o.sr ?? 0, skip: o.skip ?? 1e-3, average: o.average ?? false,
+      mode: o.mode, ...run, seed, lr0, decay, l2, sr: o.sr ?? 0, skip: o.skip ?? 1e-3, average: o.average ?? false,
       ...selectionFingerprint(selection, dev?.sents),
     };
     const avgView = () => new Float32Array(engine.memory.buffer, model.avgOffset, model.params);
@@ -224,7 +225,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
         templateSource: template.source,
         columns,
         features: [...dict.features],
-        training: { mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes: passesDone, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
+        training: { mode: o.mode, ...run, passes: passesDone, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
       };
       return new CrfTagger(header, weights, dict);
     };

@@ -1,7 +1,7 @@
 // Training the Bi-LSTM tagger: read, build vocabularies, lay out the shared memory, run passes with
 // Adam (β1 = β2 = 0.95, ε = 1e-4, as in the paper) or SGD under the chosen engine, score between passes.
 import { OptionError } from './option-error.js';
-import { Engine, InterruptedError, type Mode, type Sampling } from '../engine/engine.js';
+import { Engine, InterruptedError, effectiveRun, type Mode, type Sampling } from '../engine/engine.js';
 import { BestPass, checkBestPassOptions, selectionFingerprint } from './best-pass.js';
 import { interruption } from './interrupted.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -81,6 +81,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   const lr0 = o.lr ?? (optimizer === 'adam' ? LSTM_DEFAULTS.adamLr : LSTM_DEFAULTS.sgdLr);
   const decay = o.decay ?? LSTM_DEFAULTS.decay;
   const selection = checkBestPassOptions(o);
+  const run = effectiveRun(o.mode, o.threads, o.sampling);
   if (!Number.isInteger(passes) || passes < 1) throw new OptionError(`--passes must be a positive integer (got ${passes})`);
   if (!(lr0 > 0)) throw new OptionError(`--lr must be positive (got ${lr0})`);
   const t0 = performance.now();
@@ -123,7 +124,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     const stored = () => [...state(), ...(best?.opts.keepBest ? [best.weights ?? w] : [])];
     const fingerprint = {
       task: o.task, model: 'lstm', H: shape.H, vocabHash: hashStrings(vocabs.flatMap((v) => v.values)), labelsHash: hashStrings(labels.labels),
-      tokens: trainData.labels.length, mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), seed, optimizer, lr0, decay,
+      tokens: trainData.labels.length, mode: o.mode, ...run, seed, optimizer, lr0, decay,
       batch: o.batch ?? 1,
       embeddings,
       // rare words' UNK draws from (seed, worker, pass) since session 8 (before: from an address)
@@ -149,7 +150,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       const header: LstmHeader = {
         format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels], columns,
         vocabs: vocabs.map((v) => v.values),
-        training: { mode: o.mode, threads: o.mode === 'serial' ? 1 : o.threads, sampling: o.mode === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'), passes: passesDone, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed },
+        training: { mode: o.mode, ...run, passes: passesDone, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed },
       };
       return new LstmTagger(header, weights);
     };
