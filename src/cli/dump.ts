@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { loadTagger } from '../models/load.js';
 import { CrfTagger } from '../models/crf/tagger.js';
 import { intOption } from './options.js';
-import { taskInputs } from '../models/lstm/inputs.js';
+import { LstmTagger } from '../models/lstm/tagger.js';
+import { UsageError } from './options.js';
 
 export interface WeightEntry {
   feature: string;
@@ -59,20 +60,58 @@ export function crfWeights(t: CrfTagger, top: number): { transitions: number[][]
   return { transitions, features: node, edges };
 }
 
+/** The shortest decimal that reads back as the same f32. */
+function f32Text(x: number): string {
+  for (let p = 6; p < 9; p++) {
+    const s = x.toPrecision(p);
+    if (Math.fround(Number(s)) === x) return String(Number(s));
+  }
+  return String(Number(x.toPrecision(9)));
+}
+
+/**
+ * A Bi-LSTM's embedding table for one input field in word2vec's text format ("count dim", then
+ * "value v1 ... vdim" a line; the UNK row left out), as `--pretrained` reads it back.
+ */
+export function* embeddingLines(t: LstmTagger, field: string): Generator<string> {
+  const fields = t.shape.fields;
+  const i = fields.findIndex((f) => f.name === field);
+  if (i < 0) throw new UsageError(`--embeddings ${field}: the model's input fields are ${fields.map((f) => f.name).join(', ')}`);
+  const values = t.header.vocabs[i];
+  const L = t.layout();
+  const dim = L.dims[i];
+  yield `${values.length - 1} ${dim}`;
+  for (let r = 1; r < values.length; r++) {
+    const row = t.weights.subarray(L.embOff[i] + r * dim, L.embOff[i] + (r + 1) * dim);
+    yield `${values[r]} ${Array.from(row, f32Text).join(' ')}`;
+  }
+}
+
 export function registerDump(program: Command): void {
   program
     .command('dump')
     .description('show what a model file holds: task, labels, training options; for a CRF the transitions and the strongest feature weights (as crfsuite dump)')
     .requiredOption('--model-file <file>', 'a model written by `asyngrad train --out`')
     .option('--top <n>', 'CRF: how many of the strongest node and rich-edge weights to list (0: none)', intOption('--top', 0, 1e7), 20)
+    .option('--embeddings <field>', 'Bi-LSTM: print this input field\'s embedding table (word, pos, suffix3, char, bigram) in word2vec text format, which train --pretrained reads')
     .option('--json', 'print a JSON object', false)
-    .action((o) => {
+    .action(async (o) => {
       const t = loadTagger(o.modelFile);
       const h = t.header;
+      if (o.embeddings !== undefined) {
+        if (!(t instanceof LstmTagger)) throw new UsageError('--embeddings: the model is a CRF, which has no embeddings');
+        let chunk: string[] = [];
+        for (const line of embeddingLines(t, o.embeddings)) {
+          chunk.push(line);
+          if (chunk.length === 1000) { await writeOut(chunk); chunk = []; }
+        }
+        await writeOut(chunk);
+        return;
+      }
       const info: Record<string, unknown> = { file: o.modelFile, task: h.task, model: h.model, labels: h.labels, weights: t.weights.length, training: h.training ?? null };
       if (t instanceof CrfTagger) Object.assign(info, { features: t.header.F, rich_edge_features: t.header.E, columns: t.header.columns ?? null, template: t.header.templateSource });
       else {
-        const fields = taskInputs(t.header.task).fields;
+        const fields = t.shape.fields;
         Object.assign(info, { hidden: t.header.H, vocabularies: Object.fromEntries(t.header.vocabs.map((v, i) => [fields[i]?.name ?? `field${i}`, v.length])), columns: t.header.columns ?? null });
       }
       const crf = t instanceof CrfTagger ? crfWeights(t, o.top) : null;
@@ -95,4 +134,9 @@ export function registerDump(program: Command): void {
       }
       console.log(lines.join('\n'));
     });
+}
+
+/** Writes lines to stdout, waiting for it to drain (a large table must not queue in memory). */
+async function writeOut(lines: string[]): Promise<void> {
+  if (lines.length && !process.stdout.write(lines.join('\n') + '\n')) await new Promise((r) => process.stdout.once('drain', r));
 }

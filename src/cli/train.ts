@@ -30,6 +30,7 @@ export function registerTrain(program: Command): void {
     .option('--hidden <n>', 'lstm: hidden size per direction (default: 280 chunking, 170 pos, 220 seg)', intOption('--hidden', 1, 4096))
     .option('--optimizer <o>', 'lstm: adam (β1 = β2 = 0.95, ε = 1e-4) or sgd', 'adam')
     .option('--embeddings <e>', 'lstm, serial/async: lazy (Adam moves the rows as dense does, but writes a row only when a sentence uses it, first with the momentum steps it missed, and all rows at the end of a pass) | sparse (only the rows a sentence used, no momentum in between) | dense (every row every update, as PyTorch\'s Adam over a dense nn.Embedding)', LSTM_DEFAULTS.embeddings)
+    .option('--pretrained <file>', 'lstm: embeddings text file (word2vec, GloVe or fastText .vec format) to start the word table from (characters for seg); its vector size becomes the word embedding size, and its words join the vocabulary')
     .option('--batch <n>', 'lstm, serial/async: sentences per update, their gradients summed (default 1: per-sentence updates, as in the paper)', intOption('--batch', 1, 65536), 1)
     .option('--task <t>', 'chunking | pos | seg', 'chunking')
     .option('--train <file>', 'training data (default: the bundled set for chunking and pos)')
@@ -105,7 +106,7 @@ export function registerTrain(program: Command): void {
       };
       const keepModel = o.out !== undefined;
       const result = await (o.model === 'lstm'
-        ? trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, keepBest: o.keepBest, patience: o.patience, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepModel, ...common })
+        ? trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, keepBest: o.keepBest, patience: o.patience, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, pretrained: o.pretrained, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepModel, ...common })
         : trainCrf({
         task,
         model: o.model,
@@ -205,7 +206,7 @@ function checkApplicable(o: Record<string, unknown>, given: (name: string) => bo
   const crf = o.model === 'crf' || o.model === 'dense-crf';
   only(['template', 'l2', 'sr', 'minCount'], crf, '--model crf and dense-crf');
   only(['edgeAbove', 'edgeTop'], o.model === 'dense-crf', '--model dense-crf');
-  only(['hidden', 'optimizer', 'embeddings'], o.model === 'lstm', '--model lstm');
+  only(['hidden', 'optimizer', 'embeddings', 'pretrained'], o.model === 'lstm', '--model lstm');
   if (given('edgeAbove') && given('edgeTop')) throw new UsageError('--edge-above and --edge-top are two rules for the same choice: give one');
   if (o.mode === 'serial') {
     if (given('sampling')) throw new UsageError('--sampling applies to --mode async and sync (serial always visits every sentence once a pass)');

@@ -7,7 +7,9 @@ import { interruption } from './interrupted.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { weightsLookFinite } from './finite.js';
 import { LabelDictionary } from '../features/dictionary.js';
-import { encode, taskInputs, Vocab, type LstmData } from '../models/lstm/inputs.js';
+import { encode, taskInputs, Vocab, withDims, type LstmData } from '../models/lstm/inputs.js';
+import { readPretrained, type PretrainedVectors } from '../models/lstm/pretrained.js';
+import { crc32 } from '../io/crc32.js';
 import { EMBEDDING_UPDATES, LstmModel, type EmbeddingUpdate } from '../models/lstm/model.js';
 import { decodeLstm } from '../models/lstm/decoder.js';
 import { LstmTagger, type LstmHeader } from '../models/lstm/tagger.js';
@@ -44,6 +46,13 @@ export interface TrainLstmOptions {
   embeddings?: EmbeddingUpdate;
   lr?: number;
   decay?: number;
+  /**
+   * embeddings text file (word2vec / GloVe / fastText format) that initialises the first input
+   * field's table: words (looked up lowercased) for chunking and POS, characters for segmentation.
+   * Its vectors' size becomes that field's size; its entries not in the training data join the
+   * vocabulary, so that they are known when tagging.
+   */
+  pretrained?: string;
   account?: boolean;
   evalEvery?: number;
   /** as in trainCrf: keep the pass that scored best on dev; stop after `patience` evaluations without a better one */
@@ -89,8 +98,10 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   const columns = trainingColumns(spec, trainSents, false);
   if (o.limit) trainSents = trainSents.slice(0, o.limit);
   const base = taskInputs(o.task);
-  const shape = { ...base, H: o.hidden ?? base.H };
+  const pretrained = o.pretrained === undefined ? null : readPretrained(o.pretrained, normalizer(base.fields[0].value));
+  const shape = withDims({ ...base, H: o.hidden ?? base.H }, pretrained ? [pretrained.dim] : undefined);
   const vocabs = shape.fields.map((f) => Vocab.build(trainSents, f));
+  if (pretrained) vocabs[0].extend(pretrained.words);
   const labels = LabelDictionary.build(trainSents);
   const trainData = encode(trainSents, shape, vocabs, (t) => labels.id(t));
   const load = (path?: string): { sents: Sentence[]; data: LstmData } | undefined => {
@@ -116,6 +127,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   const history: PassReport[] = [];
   try {
     const w = engine.weights();
+    if (pretrained) setPretrainedRows(w, model.layout.embOff[0], vocabs[0], pretrained);
     let elapsed = 0;
     let start = 0;
     const best = selection ? new BestPass(o.task, selection) : null;
@@ -129,6 +141,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       embeddings,
       // rare words' UNK draws from (seed, worker, pass) since session 8 (before: from an address)
       unkDraws: 'worker',
+      ...(pretrained ? { pretrained: crc32(new Uint8Array(pretrained.vectors.buffer)), dims: shape.fields.map((f) => f.dim) } : {}),
       ...selectionFingerprint(selection, dev?.sents),
     };
     if (o.resume && o.checkpoint) {
@@ -150,7 +163,11 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
       const header: LstmHeader = {
         format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels], columns,
         vocabs: vocabs.map((v) => v.values),
-        training: { mode: o.mode, ...run, passes: passesDone, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed },
+        dims: shape.fields.map((f) => f.dim),
+        training: {
+          mode: o.mode, ...run, passes: passesDone, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed,
+          ...(pretrained ? { pretrained: o.pretrained, pretrained_vectors: pretrained.words.length } : {}),
+        },
       };
       return new LstmTagger(header, weights);
     };
@@ -213,4 +230,19 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * How a field maps a raw value: its value() on a one-token sentence (the word fields lowercase), so
+ * that pretrained entries are looked up as the model's tokens are.
+ */
+function normalizer(value: (s: Sentence, t: number) => string): (w: string) => string {
+  return (w) => value({ tokens: [[w]], tags: [], line: 1 }, 0);
+}
+
+/** Copies the pretrained vectors into the rows of their entries in the first field's table. */
+function setPretrainedRows(w: Float32Array, embOff: number, vocab: Vocab, p: PretrainedVectors): void {
+  p.words.forEach((word, i) => {
+    w.set(p.vectors.subarray(i * p.dim, (i + 1) * p.dim), embOff + vocab.id(word) * p.dim);
+  });
 }

@@ -41,6 +41,16 @@ export function taskInputs(task: TaskName): LstmShape {
   return { fields, I, H: I };
 }
 
+/**
+ * The shape with other embedding sizes per field (a model trained with pretrained vectors takes
+ * their size for its first field); I follows, H is kept.
+ */
+export function withDims(shape: LstmShape, dims: readonly number[] | undefined): LstmShape {
+  if (!dims) return shape;
+  const fields = shape.fields.map((f, i) => ({ ...f, dim: dims[i] ?? f.dim }));
+  return { fields, I: fields.reduce((a, f) => a + f.dim, 0), H: shape.H };
+}
+
 /** Per-field vocabularies: id 0 is UNK; ids by first occurrence in training. */
 export class Vocab {
   readonly index = new Map<string, number>();
@@ -75,6 +85,16 @@ export class Vocab {
 
   get size(): number {
     return this.values.length;
+  }
+
+  /** Adds values not in the vocabulary (count 0: never seen in training), in order. */
+  extend(values: readonly string[]): void {
+    for (const x of values) {
+      if (this.index.has(x)) continue;
+      this.index.set(x, this.values.length);
+      this.values.push(x);
+      this.counts.push(0);
+    }
   }
 
   id(x: string): number {

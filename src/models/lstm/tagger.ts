@@ -6,7 +6,7 @@ import { ArenaLayout } from '../../runtime/arena.js';
 import { compileKernels, heapBase, instantiate } from '../../runtime/wasm.js';
 import { taskSpec, type TaskName } from '../../train/tasks.js';
 import { scoreTask, type Score } from '../../train/score.js';
-import { encode, taskInputs, Vocab } from './inputs.js';
+import { encode, taskInputs, Vocab, withDims, type LstmShape } from './inputs.js';
 import { lstmLayout, lstmScratchLayout } from './model.js';
 import { decodeLstm } from './decoder.js';
 import { toSentence, type SentenceInput, type TaggedWithProbabilities } from '../tagged.js';
@@ -21,6 +21,8 @@ export interface LstmHeader {
   vocabs: string[][];
   /** observation columns of the training data (absent in files before it was kept) */
   columns?: number;
+  /** embedding size of each input field (absent in files before pretrained vectors: the task's sizes) */
+  dims?: number[];
   training?: Record<string, unknown>;
 }
 
@@ -39,9 +41,14 @@ export class LstmTagger {
     return this.header.task;
   }
 
-  private layout() {
-    const shape = taskInputs(this.header.task);
-    return lstmLayout({ ...shape, H: this.header.H }, this.vocabs.map((v) => v.size), this.header.labels.length);
+  /** the input fields and sizes the model was trained with */
+  get shape(): LstmShape {
+    return withDims({ ...taskInputs(this.header.task), H: this.header.H }, this.header.dims);
+  }
+
+  /** where each block of weights lies */
+  layout() {
+    return lstmLayout(this.shape, this.vocabs.map((v) => v.size), this.header.labels.length);
   }
 
   predict(sentences: readonly SentenceInput[]): string[][] {
@@ -65,8 +72,7 @@ export class LstmTagger {
 
   private predictSentences(sentences: Sentence[], probs?: Float64Array[]): string[][] {
     if (this.header.columns !== undefined) checkObservationColumns(sentences, this.header.columns, 'the model was trained on');
-    const shape = { ...taskInputs(this.task), H: this.header.H };
-    const data = encode(sentences, shape, this.vocabs, (t) => this.labelIndex.get(t) ?? -1);
+    const data = encode(sentences, this.shape, this.vocabs, (t) => this.labelIndex.get(t) ?? -1);
     const L = this.layout();
     let Tmax = 1;
     for (let s = 0; s + 1 < data.tokStart.length; s++) Tmax = Math.max(Tmax, data.tokStart[s + 1] - data.tokStart[s]);
@@ -93,6 +99,9 @@ export class LstmTagger {
     if (header?.format !== 'asyngrad-lstm') throw new ModelFileError(path, 'not a Bi-LSTM model');
     if (!Array.isArray(header.labels) || !Array.isArray(header.vocabs) || !Number.isInteger(header.H)) throw new ModelFileError(path, 'corrupt Bi-LSTM header');
     if (header.columns !== undefined && !(Number.isSafeInteger(header.columns) && header.columns >= 1)) throw new ModelFileError(path, `corrupt Bi-LSTM header (columns ${JSON.stringify(header.columns)})`);
+    if (header.dims !== undefined && !(Array.isArray(header.dims) && header.dims.length === header.vocabs.length && header.dims.every((d) => Number.isSafeInteger(d) && d >= 1))) {
+      throw new ModelFileError(path, `corrupt Bi-LSTM header (dims ${JSON.stringify(header.dims)})`);
+    }
     try {
       return new LstmTagger(header, weights);
     } catch (e) {
