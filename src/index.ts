@@ -28,6 +28,7 @@ export function load(path: string): Tagger {
 
 export { CrfTagger, trainCrf, type TrainCrfOptions, type TrainCrfResult, type Tagger };
 export { LstmTagger } from './models/lstm/tagger.js';
+export { readPretrained, type PretrainedVectors } from './models/lstm/pretrained.js';
 export { trainLstm, type TrainLstmOptions, type TrainLstmResult };
 export type { PassReport, DataInfo } from './train/train-crf.js';
 export { DivergenceError } from './train/train-crf.js';

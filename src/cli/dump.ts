@@ -74,17 +74,9 @@ function f32Text(x: number): string {
  * "value v1 ... vdim" a line; the UNK row left out), as `--pretrained` reads it back.
  */
 export function* embeddingLines(t: LstmTagger, field: string): Generator<string> {
-  const fields = t.shape.fields;
-  const i = fields.findIndex((f) => f.name === field);
-  if (i < 0) throw new UsageError(`--embeddings ${field}: the model's input fields are ${fields.map((f) => f.name).join(', ')}`);
-  const values = t.header.vocabs[i];
-  const L = t.layout();
-  const dim = L.dims[i];
-  yield `${values.length - 1} ${dim}`;
-  for (let r = 1; r < values.length; r++) {
-    const row = t.weights.subarray(L.embOff[i] + r * dim, L.embOff[i] + (r + 1) * dim);
-    yield `${values[r]} ${Array.from(row, f32Text).join(' ')}`;
-  }
+  const { words, dim, vectors } = t.embeddingTable(field);
+  yield `${words.length} ${dim}`;
+  for (let r = 0; r < words.length; r++) yield `${words[r]} ${Array.from(vectors.subarray(r * dim, (r + 1) * dim), f32Text).join(' ')}`;
 }
 
 export function registerDump(program: Command): void {

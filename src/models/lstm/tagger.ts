@@ -9,6 +9,8 @@ import { scoreTask, type Score } from '../../train/score.js';
 import { encode, taskInputs, Vocab, withDims, type LstmShape } from './inputs.js';
 import { lstmLayout, lstmScratchLayout } from './model.js';
 import { decodeLstm } from './decoder.js';
+import type { PretrainedVectors } from './pretrained.js';
+import { OptionError } from '../../train/option-error.js';
 import { toSentence, type SentenceInput, type TaggedWithProbabilities } from '../tagged.js';
 
 export interface LstmHeader {
@@ -49,6 +51,20 @@ export class LstmTagger {
   /** where each block of weights lies */
   layout() {
     return lstmLayout(this.shape, this.vocabs.map((v) => v.size), this.header.labels.length);
+  }
+
+  /**
+   * One input field's embedding table (field: 'word', 'pos', 'suffix3', 'char' or 'bigram', as the
+   * task has them): its values and their vectors, the UNK row left out.
+   */
+  embeddingTable(field: string): PretrainedVectors {
+    const fields = this.shape.fields;
+    const i = fields.findIndex((f) => f.name === field);
+    if (i < 0) throw new OptionError(`--embeddings ${field}: the model's input fields are ${fields.map((f) => f.name).join(', ')}`);
+    const L = this.layout();
+    const dim = L.dims[i];
+    const words = this.header.vocabs[i].slice(1);
+    return { words, dim, vectors: this.weights.slice(L.embOff[i] + dim, L.embOff[i] + dim * (words.length + 1)) };
   }
 
   predict(sentences: readonly SentenceInput[]): string[][] {
