@@ -639,27 +639,40 @@ export function crf_viterbi(w: usize, Y: i32, F: i32, E: i32, featStart: usize, 
       }
       toPadded(Y, M, P);
     }
-    const bpt = BP + f4(t * Yp);
-    for (let c = 0; c < Yp; c += 4) {
-      let best = f32x4.splat(-Infinity);
-      let arg = i32x4.splat(0);
-      for (let p = 0; p < Y; p++) {
-        const cand = f32x4.add(f32x4.splat(load<f32>(D0 + f4(p))), v128.load(P + f4(p * Yp + c)));
-        const gt = f32x4.gt(cand, best);
-        best = v128.bitselect(cand, best, gt);
-        arg = v128.bitselect(i32x4.splat(p), arg, gt);
-      }
-      v128.store(D1 + f4(c), f32x4.add(best, v128.load(NV + f4(c))));
-      v128.store(bpt + f4(c), arg);
-    }
+    viterbiStep(Y, D0, P, NV, D1, BP + f4(t * Yp));
     const tmp = D0;
     D0 = D1;
     D1 = tmp;
   }
+  return viterbiBacktrack(Y, T, D0, BP, out);
+}
+
+// One Viterbi step: D1[c] = max_p (D0[p] + P[p][c]) + NV[c] (P: Y x Yp, padding lanes -1e30), the
+// argmax into bpt (first maximum: the smallest previous label).
+@inline function viterbiStep(Y: i32, D0: usize, P: usize, NV: usize, D1: usize, bpt: usize): void {
+  const Yp = pad4(Y);
+  for (let c = 0; c < Yp; c += 4) {
+    let best = f32x4.splat(-Infinity);
+    let arg = i32x4.splat(0);
+    for (let p = 0; p < Y; p++) {
+      const cand = f32x4.add(f32x4.splat(load<f32>(D0 + f4(p))), v128.load(P + f4(p * Yp + c)));
+      const gt = f32x4.gt(cand, best);
+      best = v128.bitselect(cand, best, gt);
+      arg = v128.bitselect(i32x4.splat(p), arg, gt);
+    }
+    v128.store(D1 + f4(c), f32x4.add(best, v128.load(NV + f4(c))));
+    v128.store(bpt + f4(c), arg);
+  }
+}
+
+// The best last label (the smallest on ties) and the path back through the back-pointers into out;
+// returns the best score.
+@inline function viterbiBacktrack(Y: i32, T: i32, D: usize, BP: usize, out: usize): f64 {
+  const Yp = pad4(Y);
   let by = 0;
-  let bs = load<f32>(D0);
+  let bs = load<f32>(D);
   for (let y = 1; y < Y; y++) {
-    const s = load<f32>(D0 + f4(y));
+    const s = load<f32>(D + f4(y));
     if (s > bs) {
       bs = s;
       by = y;
@@ -671,4 +684,81 @@ export function crf_viterbi(w: usize, Y: i32, F: i32, E: i32, featStart: usize, 
     store<i32>(out + f4(t - 1), by);
   }
   return <f64>bs;
+}
+
+// ---- A chain CRF over given emission scores: the output layer of the Bi-LSTM-CRF ----
+// emis: T x Y f32 scores (row t at emis + 4*t*Y), trans: Y x Y (trans[p*Y + c], previous p, current
+// c); the score of a labelling is sum_t emis[t][y_t] + sum_{t>=1} trans[y_{t-1}][y_t], as the
+// feature CRF's with E = 0. Scratch as crf_grad's with E = 0: crfScratchBytes(Y, Tmax, 0).
+
+// Raw scores S (T*Yp, padding -1e30) and transitions R (MS, padding -1e30) as readScores lays them.
+@inline function chainScores(Y: i32, T: i32, emis: usize, trans: usize, S: usize, R: usize): void {
+  const Yp = pad4(Y), YY = Y * Y;
+  for (let t = 0; t < T; t++) {
+    const St = S + f4(t * Yp);
+    vcopy(Y, emis + f4(t * Y), St);
+    vfill(Yp - Y, PADV, St + f4(Y));
+  }
+  vcopy(YY, trans, R);
+  vfill(pad4(YY) - YY, PADV, R + f4(YY));
+}
+
+// -log p(labels | emis) (labels: T i32, all >= 0). On return emis holds its gradient dL/demis =
+// P(y_t = y) - [y = labels[t]], and dTrans has the expected minus observed transition counts ADDED.
+// Scratch byte 8: 1 when the log-space fallback ran.
+export function chain_xent(Y: i32, T: i32, emis: usize, trans: usize, labels: usize, dTrans: usize, scratch: usize): f64 {
+  store<i32>(scratch, 0, 8);
+  if (T <= 0) return 0;
+  const Yp = pad4(Y), YY = Y * Y, MS = pad4(YY);
+  const S = scratch + HDR, A = S + f4(2 * T * Yp), Q = A + f4(T * Yp + 4 * Yp), R = Q + f4(MS);
+  chainScores(Y, T, emis, trans, S, R);
+  const gold = goldScore(Y, 0, labels, 0, T, S, R);
+  const logZ = forwardBackward(Y, 0, T, scratch, true, false);
+  for (let t = 0; t < T; t++) {
+    const et = emis + f4(t * Y);
+    vcopy(Y, A + f4(t * Yp), et);
+    const y = load<i32>(labels + f4(t));
+    store<f32>(et + f4(y), load<f32>(et + f4(y)) - 1);
+  }
+  if (T > 1) {
+    vadd(YY, Q, dTrans);
+    for (let t = 1; t < T; t++) {
+      const o = dTrans + f4(load<i32>(labels + f4(t - 1)) * Y + load<i32>(labels + f4(t)));
+      store<f32>(o, load<f32>(o) - 1);
+    }
+  }
+  return logZ - gold;
+}
+
+// Node marginals P(y_t = y) into out (T x Y); returns log Z.
+export function chain_marginals(Y: i32, T: i32, emis: usize, trans: usize, out: usize, scratch: usize): f64 {
+  store<i32>(scratch, 0, 8);
+  if (T <= 0) return 0;
+  const Yp = pad4(Y), MS = pad4(Y * Y);
+  const S = scratch + HDR, A = S + f4(2 * T * Yp), R = A + f4(T * Yp + 4 * Yp + MS);
+  chainScores(Y, T, emis, trans, S, R);
+  const logZ = forwardBackward(Y, 0, T, scratch, true, false);
+  for (let t = 0; t < T; t++) vcopy(Y, A + f4(t * Yp), out + f4(t * Y));
+  return logZ;
+}
+
+// Best labelling into out (T i32); returns its score. Ties as crf_viterbi's. Scratch as crf_viterbi's.
+export function chain_viterbi(Y: i32, T: i32, emis: usize, trans: usize, out: usize, scratch: usize): f64 {
+  if (T <= 0) return 0;
+  const Yp = pad4(Y), MS = pad4(Y * Y);
+  let D0 = scratch + HDR;
+  let D1 = D0 + f4(Yp);
+  const NV = D1 + f4(Yp), P = NV + f4(Yp) + f4(MS), BP = P + f4(Y * Yp);
+  vfill(Yp - Y, PADV, D0 + f4(Y));
+  vcopy(Y, emis, D0);
+  if (T > 1) toPadded(Y, trans, P);
+  vfill(Yp - Y, 0, NV + f4(Y));
+  for (let t = 1; t < T; t++) {
+    vcopy(Y, emis + f4(t * Y), NV);
+    viterbiStep(Y, D0, P, NV, D1, BP + f4(t * Yp));
+    const tmp = D0;
+    D0 = D1;
+    D1 = tmp;
+  }
+  return viterbiBacktrack(Y, T, D0, BP, out);
 }

@@ -359,3 +359,21 @@ export function softmax_predict(V: usize, C: i32, D: i32, T: i32, Hcat: usize, o
     store<i32>(out + f4(t), best);
   }
 }
+
+// Output scores of every token, out (T x C) = Hcat V^T + bV: the emission scores the Bi-LSTM-CRF's
+// chain layer (chain_xent / chain_viterbi in assembly/crf.ts) reads. V: C x D then bV (C).
+export function output_scores(V: usize, C: i32, D: i32, T: i32, Hcat: usize, out: usize): void {
+  const bV = V + f4(C * D);
+  for (let t = 0; t < T; t++) vcopy(C, bV, out + f4(t * C));
+  gemm_nt(T, C, D, Hcat, D, V, D, out, C);
+}
+
+// Backward of output_scores, given G = dL/dout (T x C): ACCUMULATES dV += G^T Hcat and dbV += the
+// column sums of G (after dV); WRITES dHcat (T x D) = G V.
+export function output_backward(V: usize, C: i32, D: i32, T: i32, Hcat: usize, G: usize, dV: usize, dHcat: usize): void {
+  const dbV = dV + f4(C * D);
+  for (let t = 0; t < T; t++) axpy(C, 1, G + f4(t * C), dbV);
+  gemm_tn(C, D, T, G, C, Hcat, D, dV, D);
+  vzero(T * D, dHcat);
+  gemm_nn(T, D, C, G, C, V, D, dHcat, D);
+}

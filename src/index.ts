@@ -6,18 +6,25 @@ import { trainCrf, type TrainCrfOptions, type TrainCrfResult } from './train/tra
 import { trainLstm, type TrainLstmOptions, type TrainLstmResult } from './train/train-lstm.js';
 import { OptionError } from './train/option-error.js';
 
-/** What `train` takes: a CRF's options (model 'crf', the default, or 'dense-crf') or a Bi-LSTM's (model 'lstm'). */
-export type TrainOptions = (Omit<TrainCrfOptions, 'model'> & { model?: 'crf' | 'dense-crf' }) | (TrainLstmOptions & { model: 'lstm' });
+/**
+ * What `train` takes: a CRF's options (model 'crf', the default, or 'dense-crf') or a Bi-LSTM's
+ * (model 'lstm', or 'lstm-crf' for the Bi-LSTM-CRF, the same as 'lstm' with output 'crf').
+ */
+export type TrainOptions = (Omit<TrainCrfOptions, 'model'> & { model?: 'crf' | 'dense-crf' }) | (TrainLstmOptions & { model: 'lstm' | 'lstm-crf' });
 
 /**
  * Trains a tagger: a CRF (see TrainCrfOptions; model 'crf' by default, as in the CLI) or a Bi-LSTM
- * (model 'lstm', see TrainLstmOptions); resolves with the tagger, the per-pass history and data info.
+ * (model 'lstm' or 'lstm-crf', see TrainLstmOptions); resolves with the tagger, the per-pass history and data info.
  */
 export function train(options: Omit<TrainCrfOptions, 'model'> & { model?: 'crf' | 'dense-crf' }): Promise<TrainCrfResult>;
-export function train(options: TrainLstmOptions & { model: 'lstm' }): Promise<TrainLstmResult>;
+export function train(options: TrainLstmOptions & { model: 'lstm' | 'lstm-crf' }): Promise<TrainLstmResult>;
 export async function train(options: TrainOptions): Promise<TrainCrfResult | TrainLstmResult> {
   if (typeof options?.train !== 'string' || options.train === '') throw new OptionError('train: options.train (the training file) is required');
   if (options.model === 'lstm') return trainLstm(options);
+  if (options.model === 'lstm-crf') {
+    if (options.output === 'softmax') throw new OptionError("train: model 'lstm-crf' has a CRF output layer; output 'softmax' is model 'lstm'");
+    return trainLstm({ ...options, output: 'crf' });
+  }
   return trainCrf({ ...options, model: options.model ?? 'crf' });
 }
 

@@ -26,7 +26,7 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a tagger (CRF, dense CRF or Bi-LSTM) with the serial, AsynGrad (async) or synchronous engine')
-    .option('--model <m>', 'crf (standard linear-chain), dense-crf (rich edge features, the paper\'s) or lstm (Bi-LSTM)', 'crf')
+    .option('--model <m>', 'crf (standard linear-chain), dense-crf (rich edge features, the paper\'s), lstm (Bi-LSTM, a softmax per token) or lstm-crf (Bi-LSTM-CRF: a linear-chain CRF over the Bi-LSTM\'s tag scores)', 'crf')
     .option('--hidden <n>', 'lstm: hidden size per direction (default: 280 chunking, 170 pos, 220 seg)', intOption('--hidden', 1, 4096))
     .option('--optimizer <o>', 'lstm: adam (β1 = β2 = 0.95, ε = 1e-4) or sgd', 'adam')
     .option('--embeddings <e>', 'lstm, serial/async: lazy (Adam moves the rows as dense does, but writes a row only when a sentence uses it, first with the momentum steps it missed, and all rows at the end of a pass) | sparse (only the rows a sentence used, no momentum in between) | dense (every row every update, as PyTorch\'s Adam over a dense nn.Embedding)', LSTM_DEFAULTS.embeddings)
@@ -66,15 +66,16 @@ export function registerTrain(program: Command): void {
       const trainPath = o.train ?? bundledData(task, 'train');
       if (!trainPath) throw new UsageError(`--train is required for --task ${task} (no bundled data set)`);
       const testPath = o.test ?? (o.train ? undefined : bundledData(task, 'test'));
-      if (!['crf', 'dense-crf', 'lstm'].includes(o.model)) throw new UsageError(`--model must be crf, dense-crf or lstm (got "${o.model}")`);
+      if (!['crf', 'dense-crf', 'lstm', 'lstm-crf'].includes(o.model)) throw new UsageError(`--model must be crf, dense-crf, lstm or lstm-crf (got "${o.model}")`);
+      const lstm = isLstm(o.model);
       if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd (got "${o.optimizer}")`);
       if (!EMBEDDING_UPDATES.includes(o.embeddings)) throw new UsageError(`--embeddings must be one of ${EMBEDDING_UPDATES.join(', ')} (got "${o.embeddings}")`);
-      if (o.batch > 1 && o.model !== 'lstm') throw new UsageError(`--batch is for --model lstm (the CRFs take per-sentence SGD steps); got --model ${o.model} --batch ${o.batch}`);
+      if (o.batch > 1 && !lstm) throw new UsageError(`--batch is for --model lstm (the CRFs take per-sentence SGD steps); got --model ${o.model} --batch ${o.batch}`);
       if (o.batch > 1 && o.mode === 'sync') throw new UsageError(`--batch applies to --mode serial and async (a sync round already sums one sentence per thread)`);
       if (!MODES.includes(o.mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')} (got "${o.mode}")`);
       if (!SAMPLINGS.includes(o.sampling)) throw new UsageError(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${o.sampling}")`);
       const run = effectiveRun(o.mode, o.threads, o.sampling);
-      const passes = o.passes ?? (o.model === 'lstm' ? LSTM_DEFAULTS.passes : taskSpec(task).passes);
+      const passes = o.passes ?? (lstm ? LSTM_DEFAULTS.passes : taskSpec(task).passes);
       const checkpoint: string | undefined = o.checkpoint ?? (o.checkpointEvery || o.resume ? `${o.out ?? `${task}.model`}.ckpt` : undefined);
       // before reading any data: a model or checkpoint that cannot be written must not cost a training run
       if (o.out !== undefined) checkWritable(o.out, '--out');
@@ -88,7 +89,7 @@ export function registerTrain(program: Command): void {
       const common = {
         onReady: (info: DataInfo) => {
           bar = new PassProgress(!o.json && process.stderr.isTTY === true, info.tokens);
-          log(`${o.model} on ${task}: ${info.sentences} sentences, ${info.tokens} tokens, ${info.labels} labels, ${info.features} ${o.model === 'lstm' ? 'vocabulary rows' : `features (${info.edgeFeatures} with rich edges)`}, ${info.params} weights; data read in ${info.extractSeconds.toFixed(1)} s`);
+          log(`${o.model} on ${task}: ${info.sentences} sentences, ${info.tokens} tokens, ${info.labels} labels, ${info.features} ${lstm ? 'vocabulary rows' : `features (${info.edgeFeatures} with rich edges)`}, ${info.params} weights; data read in ${info.extractSeconds.toFixed(1)} s`);
           log(`mode ${o.mode}, ${run.threads} thread(s), ${run.sampling} sampling, ${passes} passes`);
         },
         onTick: (done: number, total: number) => {
@@ -105,8 +106,8 @@ export function registerTrain(program: Command): void {
         },
       };
       const keepModel = o.out !== undefined;
-      const result = await (o.model === 'lstm'
-        ? trainLstm({ task, train: trainPath, test: testPath, dev: o.dev, keepBest: o.keepBest, patience: o.patience, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, pretrained: o.pretrained, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepModel, ...common })
+      const result = await (lstm
+        ? trainLstm({ output: o.model === 'lstm-crf' ? 'crf' : 'softmax', task, train: trainPath, test: testPath, dev: o.dev, keepBest: o.keepBest, patience: o.patience, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, pretrained: o.pretrained, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepModel, ...common })
         : trainCrf({
         task,
         model: o.model,
@@ -168,7 +169,7 @@ export function registerTrain(program: Command): void {
         task,
         mode: o.mode,
         ...run,
-        ...(o.model === 'lstm' ? { batch: o.batch, embeddings: o.embeddings } : {}),
+        ...(lstm ? { batch: o.batch, embeddings: o.embeddings } : {}),
         passes: result.history.length,
         seconds: round(seconds, 3),
         seconds_per_pass: round(seconds / result.history.length, 4),
@@ -194,6 +195,11 @@ export function registerTrain(program: Command): void {
     });
 }
 
+/** The Bi-LSTM models: a softmax per token (lstm) or a CRF over the tag scores (lstm-crf). */
+function isLstm(model: unknown): boolean {
+  return model === 'lstm' || model === 'lstm-crf';
+}
+
 /**
  * Options given on the command line that the chosen model or mode would ignore are errors (a
  * demanding user who asks for --l2 on a Bi-LSTM expects it to do something, not to be dropped).
@@ -206,7 +212,7 @@ function checkApplicable(o: Record<string, unknown>, given: (name: string) => bo
   const crf = o.model === 'crf' || o.model === 'dense-crf';
   only(['template', 'l2', 'sr', 'minCount'], crf, '--model crf and dense-crf');
   only(['edgeAbove', 'edgeTop'], o.model === 'dense-crf', '--model dense-crf');
-  only(['hidden', 'optimizer', 'embeddings', 'pretrained'], o.model === 'lstm', '--model lstm');
+  only(['hidden', 'optimizer', 'embeddings', 'pretrained'], isLstm(o.model), '--model lstm and lstm-crf');
   if (given('edgeAbove') && given('edgeTop')) throw new UsageError('--edge-above and --edge-top are two rules for the same choice: give one');
   if (o.mode === 'serial') {
     if (given('sampling')) throw new UsageError('--sampling applies to --mode async and sync (serial always visits every sentence once a pass)');

@@ -208,7 +208,12 @@ export function crfTouched(Y: number, F: number, E: number, featStart: Vec, feat
  */
 export function crfViterbi(w: Vec, Y: number, F: number, E: number, featStart: Vec, featIds: Vec, tok0: number, T: number, out: MutVec): number {
   if (T <= 0) return 0;
-  const { node, edge } = crfScores(w, Y, F, E, featStart, featIds, tok0, T);
+  return viterbiOn(crfScores(w, Y, F, E, featStart, featIds, tok0, T), out, 0);
+}
+
+/** Viterbi over potentials: the best labelling into out[oo..oo+T) and its score. */
+function viterbiOn(sc: CrfScores, out: MutVec, oo: number): number {
+  const { T, Y, node, edge } = sc;
   const YY = Y * Y;
   let d = new Float64Array(Y);
   let d1 = new Float64Array(Y);
@@ -233,10 +238,49 @@ export function crfViterbi(w: Vec, Y: number, F: number, E: number, featStart: V
   let by = 0;
   for (let y = 1; y < Y; y++) if (d[y] > d[by]) by = y;
   const score = d[by];
-  out[T - 1] = by;
+  out[oo + T - 1] = by;
   for (let t = T - 1; t >= 1; t--) {
     by = bp[t * Y + by];
-    out[t - 1] = by;
+    out[oo + t - 1] = by;
   }
   return score;
+}
+
+// ---- The chain CRF over given emission scores (twins of chain_xent / chain_marginals / chain_viterbi) ----
+// emis (T x Y) at eo, trans (Y x Y, previous-major) at to.
+
+/** The potentials of a chain: emission rows as node scores, trans at every t >= 1. */
+export function chainScores(Y: number, T: number, emis: Vec, eo: number, trans: Vec, to: number): CrfScores {
+  const YY = Y * Y;
+  const node = new Float64Array(T * Y);
+  const edge = new Float64Array(Math.max(T, 1) * YY);
+  for (let i = 0; i < T * Y; i++) node[i] = emis[eo + i];
+  for (let t = 1; t < T; t++) for (let i = 0; i < YY; i++) edge[t * YY + i] = trans[to + i];
+  return { T, Y, node, edge };
+}
+
+/**
+ * Twin of chain_xent: returns -log p(labels | emis), WRITES dL/demis over emis (marginal minus
+ * one-hot) and ADDS the expected minus observed transition counts into dTrans.
+ */
+export function chainXent(Y: number, T: number, emis: MutVec & Vec, eo: number, trans: Vec, to: number, labels: Vec, lo: number, dTrans: MutVec, dto: number): number {
+  if (T <= 0) return 0;
+  const YY = Y * Y;
+  const sc = chainScores(Y, T, emis, eo, trans, to);
+  const path = Array.from({ length: T }, (_, t) => labels[lo + t]);
+  const m = crfForwardBackward(sc);
+  for (let t = 0; t < T; t++) {
+    for (let y = 0; y < Y; y++) emis[eo + t * Y + y] = m.node[t * Y + y] - (y === path[t] ? 1 : 0);
+    if (t > 0) {
+      for (let i = 0; i < YY; i++) dTrans[dto + i] += m.edge[t * YY + i];
+      dTrans[dto + path[t - 1] * Y + path[t]] -= 1;
+    }
+  }
+  return m.logZ - crfPathScore(sc, path);
+}
+
+/** Twin of chain_viterbi: the best labelling into out[oo..oo+T) and its score (same tie rule). */
+export function chainViterbi(Y: number, T: number, emis: Vec, eo: number, trans: Vec, to: number, out: MutVec, oo: number): number {
+  if (T <= 0) return 0;
+  return viterbiOn(chainScores(Y, T, emis, eo, trans, to), out, oo);
 }

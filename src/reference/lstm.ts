@@ -200,3 +200,27 @@ export function softmaxPredict(V: Vec, vo: number, C: number, D: number, T: numb
     out[oo + t] = best;
   }
 }
+
+/** Twin of output_scores: out[oo + t*C + k] = (V h_t + bV)[k] for every token. */
+export function outputScores(V: Vec, vo: number, C: number, D: number, T: number, Hcat: Vec, hco: number, out: Vec, oo: number): void {
+  const p = new Float64Array(C);
+  for (let t = 0; t < T; t++) {
+    logits(V, vo, C, D, Hcat, hco + t * D, p);
+    for (let k = 0; k < C; k++) out[oo + t * C + k] = p[k];
+  }
+}
+
+/** Twin of output_backward: ACCUMULATES dV += G^T Hcat (and dbV += column sums of G); WRITES dHcat = G V. */
+export function outputBackward(V: Vec, vo: number, C: number, D: number, T: number, Hcat: Vec, hco: number, G: Vec, go: number, dV: Vec, dvo: number, dHcat: Vec, dhco: number): void {
+  for (let t = 0; t < T; t++) {
+    for (let j = 0; j < D; j++) dHcat[dhco + t * D + j] = 0;
+    for (let k = 0; k < C; k++) {
+      const gk = G[go + t * C + k];
+      dV[dvo + C * D + k] += gk;
+      for (let j = 0; j < D; j++) {
+        dV[dvo + k * D + j] += gk * Hcat[hco + t * D + j];
+        dHcat[dhco + t * D + j] += gk * V[vo + k * D + j];
+      }
+    }
+  }
+}

@@ -10,7 +10,7 @@ import { LabelDictionary } from '../features/dictionary.js';
 import { encode, taskInputs, Vocab, withDims, type LstmData } from '../models/lstm/inputs.js';
 import { readPretrained, type PretrainedVectors } from '../models/lstm/pretrained.js';
 import { crc32 } from '../io/crc32.js';
-import { EMBEDDING_UPDATES, LstmModel, type EmbeddingUpdate } from '../models/lstm/model.js';
+import { EMBEDDING_UPDATES, LstmModel, type EmbeddingUpdate, type LstmOutput } from '../models/lstm/model.js';
 import { decodeLstm } from '../models/lstm/decoder.js';
 import { LstmTagger, type LstmHeader } from '../models/lstm/tagger.js';
 import type { Sentence } from '../data/types.js';
@@ -32,6 +32,11 @@ export interface TrainLstmOptions {
   seed?: number;
   /** hidden size per direction (default: per task, 280 chunking / 170 POS / 220 segmentation) */
   hidden?: number;
+  /**
+   * the output layer: 'softmax' (default: each token's tag on its own) or 'crf' (the Bi-LSTM-CRF: a
+   * linear-chain CRF with learned transitions over the tokens' tag scores, decoded by Viterbi)
+   */
+  output?: LstmOutput;
   optimizer?: 'adam' | 'sgd';
   /**
    * sentences per update (default 1, the paper's per-sentence updates): each worker sums the
@@ -113,7 +118,10 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
   const test = load(o.test), dev = load(o.dev);
   const embeddings = o.embeddings ?? LSTM_DEFAULTS.embeddings;
   if (!EMBEDDING_UPDATES.includes(embeddings)) throw new OptionError(`--embeddings must be one of ${EMBEDDING_UPDATES.join(', ')} (got "${embeddings}")`);
-  const model = new LstmModel(shape, vocabs.map((v) => v.size), labels.size, trainData, seed, [test?.data, dev?.data].filter((d): d is LstmData => !!d), embeddings);
+  const output = o.output ?? 'softmax';
+  if (output !== 'softmax' && output !== 'crf') throw new OptionError(`output must be softmax or crf (got "${output}")`);
+  const modelName = output === 'crf' ? 'lstm-crf' : 'lstm';
+  const model = new LstmModel(shape, vocabs.map((v) => v.size), labels.size, trainData, seed, [test?.data, dev?.data].filter((d): d is LstmData => !!d), embeddings, output);
   const info: DataInfo = {
     sentences: trainSents.length, tokens: trainData.labels.length, labels: labels.size,
     features: vocabs.reduce((a, v) => a + v.size, 0), edgeFeatures: 0, params: model.layout.params,
@@ -135,7 +143,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     const state = () => [w, ...engine.optimizerState()];
     const stored = () => [...state(), ...(best?.opts.keepBest ? [best.weights ?? w] : [])];
     const fingerprint = {
-      task: o.task, model: 'lstm', H: shape.H, vocabHash: hashStrings(vocabs.flatMap((v) => v.values)), labelsHash: hashStrings(labels.labels),
+      task: o.task, model: modelName, H: shape.H, vocabHash: hashStrings(vocabs.flatMap((v) => v.values)), labelsHash: hashStrings(labels.labels),
       tokens: trainData.labels.length, mode: o.mode, ...run, seed, optimizer, lr0, decay,
       batch: o.batch ?? 1,
       embeddings,
@@ -161,7 +169,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
     };
     const makeTagger = (weights: Float32Array, passesDone: number) => {
       const header: LstmHeader = {
-        format: 'asyngrad-lstm', task: o.task, model: 'lstm', H: shape.H, labels: [...labels.labels], columns,
+        format: 'asyngrad-lstm', task: o.task, model: modelName, H: shape.H, labels: [...labels.labels], columns,
         vocabs: vocabs.map((v) => v.values),
         dims: shape.fields.map((f) => f.dim),
         training: {

@@ -1,10 +1,10 @@
 // Worker side of the Bi-LSTM: one sentence's gradient into the worker's buffer, with a touched list
-// of the three dense blocks (forward LSTM, backward LSTM, softmax) and each embedding row used once
+// of the three dense blocks (forward LSTM, backward LSTM, output layer) and each embedding row used once
 // (once per mini-batch when appending: every kernel here adds into the buffer).
 // Rare training words (seen once) are replaced by UNK with probability 1/2 each time their sentence
 // is drawn, so that the UNK row learns what an unseen word looks like.
 import type { SampleGradientFactory } from '../../engine/sample-gradient.js';
-import { lstmParamCount, softmaxParamCount } from '../../reference/lstm.js';
+import { lstmParamCount } from '../../reference/lstm.js';
 import { Rng } from '../../runtime/rng.js';
 import { Ctl } from '../../runtime/control.js';
 import { lstmScratchLayout, type LstmLayout } from './model.js';
@@ -20,7 +20,9 @@ export function layoutFromPlan(d: Record<string, number>, params: number): LstmL
     rowBase.push(d[`rowBase${i}`]);
   }
   for (let i = 0; i < n; i++) vocab.push(((i + 1 < n ? d[`rowBase${i + 1}`] : d.rows) - rowBase[i]));
-  return { I: d.I, H: d.H, C: d.C, dims, embOff, rowBase, vocab, fwdOff: d.fwdOff, bwdOff: d.bwdOff, outOff: d.outOff, params };
+  const transOff = d.transOff ?? -1;
+  const outLen = (transOff >= 0 ? transOff + d.C * d.C : params) - d.outOff;
+  return { I: d.I, H: d.H, C: d.C, dims, embOff, rowBase, vocab, fwdOff: d.fwdOff, bwdOff: d.bwdOff, outOff: d.outOff, transOff, outLen, params };
 }
 
 export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stampsOffset, hooks = {}) => {
@@ -43,8 +45,10 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
   const gf = g + L.fwdOff * 4, gb = g + L.bwdOff * 4, go = g + L.outOff * 4;
   const list = slot.listOffset / 4;
   const lstmLen = lstmParamCount(I, H);
-  // the three dense blocks never change
-  i32.set([L.fwdOff, lstmLen, 0, L.bwdOff, lstmLen, 1, L.outOff, softmaxParamCount(C, 2 * H), 2], list);
+  // the three dense blocks never change (the output block includes a CRF's transitions)
+  i32.set([L.fwdOff, lstmLen, 0, L.bwdOff, lstmLen, 1, L.outOff, L.outLen, 2], list);
+  const crf = L.transOff >= 0;
+  const chain = base + sc.chain;
   // UNK draws: a fresh stream per pass (so a resumed serial run draws what it would have drawn)
   let rng = new Rng(d.seed, 0xdead);
   let rngPass = -1;
@@ -97,7 +101,16 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
       const before = account ? k.stamp_hash(stampsOffset, 0, 3) : 0;
       k.lstm_forward(wf, I, H, T, X, I, 0, cacheF, Hcat, 2 * H);
       k.lstm_forward(wb, I, H, T, X, I, 1, cacheB, Hcat + H * 4, 2 * H);
-      const loss = k.softmax_xent(wo, C, 2 * H, T, Hcat, d.labelsOffset + tok0 * 4, go, dHcat, probs);
+      let loss: number;
+      if (crf) {
+        // tag scores of every token, the chain CRF's NLL and its gradient w.r.t. them (in place) and
+        // the transitions, then back through the output layer
+        k.output_scores(wo, C, 2 * H, T, Hcat, probs);
+        loss = k.chain_xent(C, T, probs, w + L.transOff * 4, d.labelsOffset + tok0 * 4, g + L.transOff * 4, chain);
+        k.output_backward(wo, C, 2 * H, T, Hcat, probs, go, dHcat);
+      } else {
+        loss = k.softmax_xent(wo, C, 2 * H, T, Hcat, d.labelsOffset + tok0 * 4, go, dHcat, probs);
+      }
       k.zero(T * I, dX);
       k.lstm_backward(wf, I, H, T, X, I, 0, cacheF, dHcat, 2 * H, gf, dX, I, lscr);
       k.lstm_backward(wb, I, H, T, X, I, 1, cacheB, dHcat + H * 4, 2 * H, gb, dX, I, lscr);

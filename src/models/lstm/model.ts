@@ -1,13 +1,17 @@
 // Main-thread side of the Bi-LSTM tagger: embeddings per input field, a forward and a backward
-// LSTM over the concatenated embeddings, a softmax over tags per token. One parameter vector:
-//   [embedding table of each field (V_f x d_f)] [forward LSTM W,b] [backward LSTM W,b] [softmax V,bV]
-// Stamps (gradient errors): 0 forward LSTM, 1 backward LSTM, 2 softmax, 3 + r embedding row r.
+// LSTM over the concatenated embeddings, and per token either a softmax over tags or (the
+// Bi-LSTM-CRF) tag scores that a linear-chain CRF with a transition matrix reads. One parameter vector:
+//   [embedding table of each field (V_f x d_f)] [forward LSTM W,b] [backward LSTM W,b] [output V,bV]
+//   [transitions C x C (CRF output only)]
+// Stamps (gradient errors): 0 forward LSTM, 1 backward LSTM, 2 output layer (with the transitions),
+// 3 + r embedding row r.
 import type { ArenaLayout } from '../../runtime/arena.js';
 import type { TrainableModel } from '../../engine/engine.js';
 import type { ModelPlan } from '../../engine/plan.js';
 import type { Kernels } from '../../runtime/wasm.js';
 import { Rng } from '../../runtime/rng.js';
 import { lstmCacheFloats, lstmParamCount, lstmScratchBytes, softmaxParamCount } from '../../reference/lstm.js';
+import { crfScratchBytes } from '../../reference/crf.js';
 import type { LstmData, LstmShape } from './inputs.js';
 
 const pad = (bytes: number) => Math.ceil(bytes / 64) * 64;
@@ -15,6 +19,9 @@ const pad = (bytes: number) => Math.ceil(bytes / 64) * 64;
 /** How serial and async updates treat the embedding tables (see LstmModel). */
 export type EmbeddingUpdate = 'sparse' | 'lazy' | 'dense';
 export const EMBEDDING_UPDATES: readonly EmbeddingUpdate[] = ['sparse', 'lazy', 'dense'];
+
+/** The output layer: a softmax per token, or a linear-chain CRF over the tokens' tag scores. */
+export type LstmOutput = 'softmax' | 'crf';
 
 export interface LstmLayout {
   I: number;
@@ -29,10 +36,14 @@ export interface LstmLayout {
   fwdOff: number;
   bwdOff: number;
   outOff: number;
+  /** CRF output: the transition matrix (C x C, previous-major) at transOff; else -1 */
+  transOff: number;
+  /** floats of the output block (softmax V,bV and, with a CRF, the transitions after them) */
+  outLen: number;
   params: number;
 }
 
-export function lstmLayout(shape: LstmShape, vocabSizes: number[], C: number): LstmLayout {
+export function lstmLayout(shape: LstmShape, vocabSizes: number[], C: number, output: LstmOutput = 'softmax'): LstmLayout {
   const { I, H } = shape;
   const embOff: number[] = [], rowBase: number[] = [];
   let off = 0, rows = 0;
@@ -45,8 +56,11 @@ export function lstmLayout(shape: LstmShape, vocabSizes: number[], C: number): L
   const fwdOff = off;
   const bwdOff = fwdOff + lstmParamCount(I, H);
   const outOff = bwdOff + lstmParamCount(I, H);
-  const params = outOff + softmaxParamCount(C, 2 * H);
-  return { I, H, C, embOff, dims: shape.fields.map((f) => f.dim), vocab: vocabSizes, rowBase, fwdOff, bwdOff, outOff, params };
+  const crf = output === 'crf';
+  const outLen = softmaxParamCount(C, 2 * H) + (crf ? C * C : 0);
+  const transOff = crf ? outOff + softmaxParamCount(C, 2 * H) : -1;
+  const params = outOff + outLen;
+  return { I, H, C, embOff, dims: shape.fields.map((f) => f.dim), vocab: vocabSizes, rowBase, fwdOff, bwdOff, outOff, transOff, outLen, params };
 }
 
 /** Per-sentence working memory (worker scratch, or the main thread's decoder), in bytes from its start. */
@@ -63,6 +77,9 @@ export function lstmScratchLayout(L: LstmLayout, Tmax: number) {
     dX: take(Tmax * I * 4),
     lstm: take(lstmScratchBytes(H, Tmax)),
     probs: take(Math.max(Tmax, 1) * C * 4),
+    // CRF output: the chain's forward-backward / Viterbi scratch, and the decoder's marginals
+    chain: take(L.transOff >= 0 ? crfScratchBytes(C, Math.max(Tmax, 1), 0) : 0),
+    marginals: take(L.transOff >= 0 ? Math.max(Tmax, 1) * C * 4 : 0),
     ids: take(Tmax * 4 * L.dims.length),
     out: take(Tmax * 4),
     bytes: 0,
@@ -86,8 +103,8 @@ export class LstmModel implements TrainableModel {
    * missed since it was last used, and all rows at the end of a pass: dense Adam's result at sparse
    * cost (see assembly/update.ts, adam_apply_lazy). SGD has no momentum: lazy is sparse there.
    */
-  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = [], readonly embeddings: EmbeddingUpdate = 'lazy') {
-    this.layout = lstmLayout(shape, vocabSizes, C);
+  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = [], readonly embeddings: EmbeddingUpdate = 'lazy', output: LstmOutput = 'softmax') {
+    this.layout = lstmLayout(shape, vocabSizes, C, output);
     this.maxLen = maxLen(train);
     for (const d of evalSets) this.evalMaxLen = Math.max(this.evalMaxLen, maxLen(d));
   }
@@ -103,7 +120,7 @@ export class LstmModel implements TrainableModel {
     const scratch = lstmScratchLayout(L, this.maxLen);
     const data: Record<string, number> = {
       I: L.I, H: L.H, C: L.C, fields: L.dims.length,
-      fwdOff: L.fwdOff, bwdOff: L.bwdOff, outOff: L.outOff,
+      fwdOff: L.fwdOff, bwdOff: L.bwdOff, outOff: L.outOff, transOff: L.transOff,
       tokStartOffset: arena.reserve('lstm sentence starts', this.train.tokStart.length * 4),
       labelsOffset: arena.reserve('lstm labels', nTok * 4),
       rareOffset: arena.reserve('lstm rare bits', nTok * 4),
@@ -155,7 +172,8 @@ function maxLen(d: LstmData): number {
 
 /**
  * Embeddings uniform in ±0.1 (the UNK rows too); LSTM weights uniform in ±1/sqrt(H) with the
- * forget-gate bias at 1 (so that memory is kept early in training); softmax uniform in ±1/sqrt(2H).
+ * forget-gate bias at 1 (so that memory is kept early in training); output layer uniform in
+ * ±1/sqrt(2H); CRF transitions 0.
  */
 export function initWeights(w: Float32Array, L: LstmLayout, seed: number): void {
   const rng = new Rng(seed, 0x157);
@@ -170,4 +188,5 @@ export function initWeights(w: Float32Array, L: LstmLayout, seed: number): void 
   }
   fill(L.outOff, C * 2 * H, 1 / Math.sqrt(2 * H));
   w.fill(0, L.outOff + C * 2 * H, L.outOff + C * 2 * H + C);
+  if (L.transOff >= 0) w.fill(0, L.transOff, L.transOff + C * C);
 }

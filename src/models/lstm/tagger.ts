@@ -16,7 +16,8 @@ import { toSentence, type SentenceInput, type TaggedWithProbabilities } from '..
 export interface LstmHeader {
   format: 'asyngrad-lstm';
   task: TaskName;
-  model: 'lstm';
+  /** 'lstm': a softmax per token; 'lstm-crf': a linear-chain CRF over the tokens' tag scores */
+  model: 'lstm' | 'lstm-crf';
   H: number;
   labels: string[];
   /** vocabulary of each input field, id order (id 0 = UNK) */
@@ -50,7 +51,7 @@ export class LstmTagger {
 
   /** where each block of weights lies */
   layout() {
-    return lstmLayout(this.shape, this.vocabs.map((v) => v.size), this.header.labels.length);
+    return lstmLayout(this.shape, this.vocabs.map((v) => v.size), this.header.labels.length, this.header.model === 'lstm-crf' ? 'crf' : 'softmax');
   }
 
   /**
@@ -72,13 +73,16 @@ export class LstmTagger {
   }
 
   /**
-   * Tags with probabilities: per token the softmax probability of its tag, and for the sentence
-   * their product (the tokens are predicted independently).
+   * Tags with probabilities. Softmax output: per token the softmax probability of its tag, and for
+   * the sentence their product (the tokens are predicted independently). CRF output: as the CRF
+   * tagger gives them, P(tags | x) and each tag's marginal probability.
    */
   predictWithProbabilities(sentences: readonly SentenceInput[]): TaggedWithProbabilities[] {
     const probs: Float64Array[] = [];
-    const tags = this.predictSentences(sentences.map(toSentence), probs);
-    return tags.map((t, i) => ({ tags: t, probability: probs[i].reduce((a, p) => a * p, 1), marginals: Array.from(probs[i]) }));
+    const seq: number[] = [];
+    const tags = this.predictSentences(sentences.map(toSentence), probs, seq);
+    const crf = this.header.model === 'lstm-crf';
+    return tags.map((t, i) => ({ tags: t, probability: crf ? seq[i] : probs[i].reduce((a, p) => a * p, 1), marginals: Array.from(probs[i]) }));
   }
 
   evaluate(data: string | Sentence[]): Score {
@@ -86,7 +90,7 @@ export class LstmTagger {
     return scoreTask(this.task, sents, this.predictSentences(sents));
   }
 
-  private predictSentences(sentences: Sentence[], probs?: Float64Array[]): string[][] {
+  private predictSentences(sentences: Sentence[], probs?: Float64Array[], sentenceProbs?: number[]): string[][] {
     if (this.header.columns !== undefined) checkObservationColumns(sentences, this.header.columns, 'the model was trained on');
     const data = encode(sentences, this.shape, this.vocabs, (t) => this.labelIndex.get(t) ?? -1);
     const L = this.layout();
@@ -98,7 +102,7 @@ export class LstmTagger {
     const scratch = arena.reserve('lstm decode scratch', lstmScratchLayout(L, Tmax).bytes);
     const memory = arena.createMemory();
     new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
-    const ids = decodeLstm(instantiate(module, memory), memory, wOffset, L, scratch, Tmax, data, probs);
+    const ids = decodeLstm(instantiate(module, memory), memory, wOffset, L, scratch, Tmax, data, probs, sentenceProbs);
     return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
   }
 
@@ -114,6 +118,7 @@ export class LstmTagger {
   static fromFile(path: string, header: LstmHeader, weights: Float32Array): LstmTagger {
     if (header?.format !== 'asyngrad-lstm') throw new ModelFileError(path, 'not a Bi-LSTM model');
     if (!Array.isArray(header.labels) || !Array.isArray(header.vocabs) || !Number.isInteger(header.H)) throw new ModelFileError(path, 'corrupt Bi-LSTM header');
+    if (header.model !== 'lstm' && header.model !== 'lstm-crf') throw new ModelFileError(path, `corrupt Bi-LSTM header (model ${JSON.stringify(header.model)})`);
     if (header.columns !== undefined && !(Number.isSafeInteger(header.columns) && header.columns >= 1)) throw new ModelFileError(path, `corrupt Bi-LSTM header (columns ${JSON.stringify(header.columns)})`);
     if (header.dims !== undefined && !(Array.isArray(header.dims) && header.dims.length === header.vocabs.length && header.dims.every((d) => Number.isSafeInteger(d) && d >= 1))) {
       throw new ModelFileError(path, `corrupt Bi-LSTM header (dims ${JSON.stringify(header.dims)})`);
