@@ -284,6 +284,11 @@ describe('Ctrl-C', () => {
     const r = run('train', '--model', 'crf', '--train', train, '--passes', String(done + 2), '--mode', 'serial', '--checkpoint', ck, '--resume', '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out.trim().split('\n').pop()!).passes).toBe(done + 2);
+    // without --json the run says which checkpoint it writes and where it resumed
+    const text = run('train', '--model', 'crf', '--train', train, '--passes', String(done + 3), '--mode', 'serial', '--checkpoint', ck, '--checkpoint-every', '1', '--resume');
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toContain(`; checkpoint ${ck}`);
+    expect(text.out).toContain(`resumed from ${ck} after pass ${done}`);
     // a checkpoint further on than --passes is refused, not silently returned
     const past = run('train', '--model', 'crf', '--train', train, '--passes', '1', '--mode', 'serial', '--checkpoint', ck, '--resume');
     expect(past.code).toBe(2);
@@ -317,5 +322,26 @@ describe('Ctrl-C', () => {
     expect(done).toBeGreaterThanOrEqual(2);
     // the model is pass `done`'s: it scores what that pass's line said (lines round to 2 decimals)
     expect(exact.f1).toBeCloseTo(exact.passes.find((x) => x.pass === done).test.f1, 2);
+  });
+
+  it('the fresh-user audit: output paths checked first, --debug on every command, --lr as the library, threads capped at 64', () => {
+    const test = subset('test.txt', 5);
+    // checked before the model is read: no model needed to see it
+    const out = run('tag', '--model-file', join(dir, 'any.model'), '--input', test, '--output', join(dir, 'no-such-dir', 'out.txt'));
+    expect(out.code).toBe(2);
+    expect(out.err.trim()).toMatch(/--output .*out\.txt: the directory .*no-such-dir does not exist$/);
+    const ev = run('eval', '--model-file', join(dir, 'missing.model'), '--test', test, '--debug');
+    expect(ev.code).toBe(1);
+    expect(ev.err).toMatch(/missing\.model: no such file/);
+    expect(ev.err).toMatch(/\n\s+at /);
+    expect(run('dump', '--model-file', join(dir, 'missing.model'), '--debug').code).toBe(1);
+    const lr = run('train', '--lr', '1e-13');
+    expect(lr.code).toBe(2);
+    expect(lr.err).toMatch(/--lr must be a number from 1e-12/);
+    // on a machine with more logical CPUs than workers the default is the cap, not an error
+    const preload = join(dir, 'cpus128.cjs');
+    writeFileSync(preload, "require('node:os').availableParallelism = () => 128;\n");
+    const help = spawnSync(process.execPath, ['--require', preload, cli, 'train', '--help'], { encoding: 'utf8' });
+    expect(help.stdout).toMatch(/--threads <k>\s+worker threads \(default: 64\)/);
   });
 });

@@ -1,6 +1,6 @@
 // The README's library example, run as written (against the built package entry).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageFile } from '../src/runtime/package-root.js';
@@ -53,7 +53,12 @@ describe('library API (README example)', () => {
     expect(crf.tagger.header.model).toBe('crf');
     const lstm = await train({ task: 'chunking', model: 'lstm', train: small, mode: 'serial', passes: 1, hidden: 8 });
     expect(lstm.tagger.header.model).toBe('lstm');
-    await expect(train({ task: 'chunking' })).rejects.toThrow(/options\.train \(the training file\) is required/);
+    await expect(train({ task: 'seg' })).rejects.toThrow(/options\.train \(the training file\) is required \(segmentation has no bundled data set\)/);
+    // as the CLI: without train, the bundled set (and its test set); mode async and every core by default
+    const bundled = await train({ task: 'chunking', passes: 1 });
+    expect(bundled.info.sentences).toBe(8936);
+    expect(bundled.history[0].test.f1).toBeGreaterThan(85);
+    expect(bundled.history[0].gradientErrorRate.length).toBe(Math.min(availableParallelism(), 64));
     // a bad option is an OptionError (exported), naming the option as the CLI spells it
     const { OptionError } = await import(packageFile('dist', 'index.js'));
     const bad = train({ task: 'chunking', train: small, mode: 'serial', passes: 1, lr: -1 });

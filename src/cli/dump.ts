@@ -87,6 +87,7 @@ export function registerDump(program: Command): void {
     .option('--top <n>', 'CRF: how many of the strongest node and rich-edge weights to list (0: none)', intOption('--top', 0, 1e7), 20)
     .option('--embeddings <field>', 'Bi-LSTM: print this input field\'s embedding table (word, pos, suffix3, char, bigram) in word2vec text format, which train --pretrained reads')
     .option('--json', 'print a JSON object', false)
+    .option('--debug', 'print stack traces', false)
     .action(async (o) => {
       const t = loadTagger(o.modelFile);
       const h = t.header;

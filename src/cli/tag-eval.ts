@@ -10,7 +10,7 @@ import { printfFixed } from '../eval/conlleval.js';
 import { taskSpec, type TaskName } from '../train/tasks.js';
 import type { Sentence } from '../data/types.js';
 import type { TaggedWithProbabilities } from '../models/tagged.js';
-import { UsageError } from './options.js';
+import { UsageError, checkWritable } from './options.js';
 
 export function registerTagEval(program: Command): void {
   program
@@ -19,8 +19,10 @@ export function registerTagEval(program: Command): void {
     .requiredOption('--model-file <file>', 'a model written by `asyngrad train --out`')
     .requiredOption('--input <file>', 'data in the task\'s format (- for standard input): the observation columns, with or without the gold tag column (kept in the output, as crf_test does)')
     .option('--output <file>', 'write here instead of standard output')
+    .option('--debug', 'print stack traces', false)
     .option('--probabilities', 'as CRF++\'s -v1: a "# P" line before each sentence with the probability of its tag sequence, and each tag written as tag/p, p its marginal probability (chunking, pos)', false)
     .action((o) => {
+      if (o.output !== undefined) checkWritable(o.output, '--output');
       const tagger = loadTagger(o.modelFile);
       if (o.probabilities && tagger.task === 'seg') {
         throw new UsageError('--probabilities applies to column output (chunking, pos), not to seg, whose output is words, line for line');
@@ -52,6 +54,7 @@ export function registerTagEval(program: Command): void {
     .requiredOption('--test <file>', 'labeled data in the task\'s format')
     .option('--dictionary <file>', 'training data in the task\'s format: its words give known/unknown-word accuracy (pos) or OOV/IV recall (seg), as the SIGHAN scorer reports')
     .option('--json', 'print a JSON object', false)
+    .option('--debug', 'print stack traces', false)
     .action((o) => {
       const tagger = loadTagger(o.modelFile);
       const spec = taskSpec(tagger.task);

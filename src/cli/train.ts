@@ -1,27 +1,16 @@
 // `asyngrad train`: one line (or JSON object) per pass, a summary, and the model file.
-import { availableParallelism } from 'node:os';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { packageFile } from '../runtime/package-root.js';
-import { InterruptedError, MODES, SAMPLINGS, effectiveRun } from '../engine/engine.js';
+import { InterruptedError, MODES, SAMPLINGS, defaultThreads, effectiveRun } from '../engine/engine.js';
 import { trainCrf, type DataInfo, type PassReport } from '../train/train-crf.js';
 import { trainLstm, LSTM_DEFAULTS } from '../train/train-lstm.js';
 import { headline } from '../train/score.js';
-import { TASKS, taskSpec, type TaskName } from '../train/tasks.js';
+import { TASKS, bundledData, taskSpec, type TaskName } from '../train/tasks.js';
 import { PassProgress } from './progress.js';
-import { intOption, numberOption, UsageError } from './options.js';
+import { checkWritable, intOption, numberOption, UsageError } from './options.js';
 import { interrupt } from './interrupt.js';
 import { EMBEDDING_UPDATES } from '../models/lstm/model.js';
 
 /** Bundled data sets (CoNLL-2000 and UD-EWT may be redistributed; Weibo may not). */
-export function bundledData(task: TaskName, split: 'train' | 'test'): string | undefined {
-  const dir = task === 'chunking' ? 'conll2000' : task === 'pos' ? 'ud-ewt-pos' : undefined;
-  if (!dir) return undefined;
-  const p = packageFile('data', dir, `${split}.txt`);
-  return existsSync(p) ? p : undefined;
-}
-
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -37,13 +26,13 @@ export function registerTrain(program: Command): void {
     .option('--test <file>', 'test data, scored after every pass (default: the bundled set for chunking and pos)')
     .option('--dev <file>', 'development data, scored after every pass')
     .option('--template <file>', 'CRF++ feature template (default: templates/<task>.txt)')
-    .option('--threads <k>', 'worker threads', intOption('--threads', 1, 64), availableParallelism())
+    .option('--threads <k>', 'worker threads', intOption('--threads', 1, 64), defaultThreads())
     .option('--mode <m>', 'serial | async | sync', 'async')
     .option('--sampling <s>', 'shuffle (each pass visits every sentence once, in an order the workers share) | uniform (the paper: each worker draws with replacement)', 'shuffle')
     .option('--passes <n>', 'passes over the training data (default: per task)', intOption('--passes', 1, 1e6))
     .option('--seed <s>', 'random seed', intOption('--seed', 0, 2 ** 32 - 1), 1)
     .option('--sr <len>', 'structure regularisation: mini-sample length (0 = off)', numberOption('--sr', 0, 1e6), 0)
-    .option('--lr <rate>', 'initial learning rate (default: per task: the paper\'s, POS tuned on UD-EWT dev)', numberOption('--lr', 1e-9, 1e6))
+    .option('--lr <rate>', 'initial learning rate (default: per task: the paper\'s, POS tuned on UD-EWT dev)', numberOption('--lr', 1e-12, 1e6))
     .option('--decay <beta>', 'per-pass learning-rate decay: lr_k = lr * beta^k (default 0.9; the CRFs on POS 0.95)', numberOption('--decay', 1e-6, 1))
     .option('--l2 <lambda>', 'L2 (Gaussian prior) strength (default: per task: the paper\'s, POS tuned on UD-EWT dev)', numberOption('--l2', 0, 1e6))
     .option('--min-count <n>', 'drop features seen fewer times in training', intOption('--min-count', 1, 1e9), 1)
@@ -90,7 +79,11 @@ export function registerTrain(program: Command): void {
         onReady: (info: DataInfo) => {
           bar = new PassProgress(!o.json && process.stderr.isTTY === true, info.tokens);
           log(`${o.model} on ${task}: ${info.sentences} sentences, ${info.tokens} tokens, ${info.labels} labels, ${info.features} ${lstm ? 'vocabulary rows' : `features (${info.edgeFeatures} with rich edges)`}, ${info.params} weights; data read in ${info.extractSeconds.toFixed(1)} s`);
-          log(`mode ${o.mode}, ${run.threads} thread(s), ${run.sampling} sampling, ${passes} passes`);
+          log(`mode ${o.mode}, ${run.threads} thread(s), ${run.sampling} sampling, ${passes} passes${checkpoint ? `; checkpoint ${checkpoint}` : ''}`);
+        },
+        onResume: (pass: number) => {
+          lastPass = pass;
+          log(`resumed from ${checkpoint} after pass ${pass}`);
         },
         onTick: (done: number, total: number) => {
           if (!bar.active) bar.begin(lastPass + 1, passes, total);
@@ -217,25 +210,6 @@ function checkApplicable(o: Record<string, unknown>, given: (name: string) => bo
   if (o.mode === 'serial') {
     if (given('sampling')) throw new UsageError('--sampling applies to --mode async and sync (serial always visits every sentence once a pass)');
     if (given('threads') && o.threads !== 1) throw new UsageError(`--threads ${o.threads}: --mode serial runs one thread`);
-  }
-}
-
-/** A file the run will write: not empty, not a directory, in an existing writable directory. */
-function checkWritable(path: string, option: string): void {
-  if (path === '') throw new UsageError(`${option} needs a file name (got "")`);
-  let isDir = false;
-  try {
-    isDir = statSync(path).isDirectory();
-  } catch { /* does not exist yet: fine */ }
-  if (isDir) throw new UsageError(`${option} ${path}: is a directory; give a file name`);
-  const dir = dirname(path);
-  try {
-    if (!statSync(dir).isDirectory()) throw new UsageError(`${option} ${path}: ${dir} is not a directory`);
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${option} ${path}: ${code === 'ENOENT' ? `the directory ${dir} does not exist` : `the directory ${dir} is not writable (${code})`}`);
   }
 }
 

@@ -154,7 +154,7 @@ export function readColumnFile(path: string, opts: ColumnReadOptions = {}): Sent
 }
 
 /** The bytes of a data file, or a DataError naming it (missing, a directory, unreadable). */
-export function readDataFile(path: string): Buffer {
+export function readDataFile(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {

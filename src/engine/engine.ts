@@ -1,6 +1,7 @@
 // The training engine behind one interface: serial, AsynGrad (async) and synchronous parallel.
 // It lays out the shared memory (model regions from the model, then stamps, optimizer state and one
 // private slot per worker), starts the pool and runs passes.
+import { availableParallelism } from 'node:os';
 import { OptionError } from '../train/option-error.js';
 import { ArenaLayout } from '../runtime/arena.js';
 import { Command, Ctl, MAX_WORKERS, WStat, lossIndex, wstat } from '../runtime/control.js';
@@ -22,6 +23,11 @@ export type Sampling = 'shuffle' | 'uniform';
 export const SAMPLINGS: readonly Sampling[] = ['shuffle', 'uniform'];
 
 /** The threads and sampling a run really uses: serial mode is one thread visiting every sample once. */
+/** Workers when none are asked for: one per logical CPU, at most MAX_WORKERS. */
+export function defaultThreads(): number {
+  return Math.min(availableParallelism(), MAX_WORKERS);
+}
+
 export function effectiveRun(mode: Mode, threads: number, sampling: Sampling | undefined): { threads: number; sampling: Sampling } {
   return mode === 'serial' ? { threads: 1, sampling: 'shuffle' } : { threads, sampling: sampling ?? 'shuffle' };
 }

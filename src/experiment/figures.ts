@@ -245,10 +245,19 @@ export function systemFontsPresent(): boolean {
   return dirs.some((d) => existsSync(d));
 }
 
+/** An optional dependency of `experiment` (figures), or an error that says how to get it. */
+async function optional<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    throw new Error(`experiment's figures need the optional packages vega, vega-lite and @resvg/resvg-js, which were not installed (${(e as Error).message.split('\n')[0]}): npm install vega vega-lite @resvg/resvg-js`);
+  }
+}
+
 /** Renders a Vega-Lite spec to `<base>.svg` and `<base>.png` (2× scale); returns the two paths. */
 export async function renderFigure(spec: Spec, base: string): Promise<{ svg: string; png: string }> {
-  const vega = await import('vega');
-  const vl = await import('vega-lite');
+  const vega = await optional(() => import('vega'));
+  const vl = await optional(() => import('vega-lite'));
   const compiled = vl.compile(spec as unknown as import('vega-lite').TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   let svg: string;
@@ -257,7 +266,7 @@ export async function renderFigure(spec: Spec, base: string): Promise<{ svg: str
   } finally {
     view.finalize();
   }
-  const { Resvg } = await import('@resvg/resvg-js');
+  const { Resvg } = await optional(() => import('@resvg/resvg-js'));
   const png = new Resvg(svg, {
     background: 'white',
     fitTo: { mode: 'zoom', value: 2 },

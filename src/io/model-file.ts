@@ -11,6 +11,7 @@
 // A corrupt, truncated or foreign file is refused with a clear error before any large allocation:
 // every size field is checked against the file's real size first.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { crc32 } from './crc32.js';
 
 export const MAGIC = 'ASYNGRAD';
@@ -28,7 +29,7 @@ export interface ModelFile<H> {
   weights: Float32Array;
 }
 
-export function encodeModel(header: object, weights: Float32Array): Buffer {
+export function encodeModel(header: object, weights: Float32Array): Uint8Array {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const wStart = Math.ceil((FIXED + json.length) / 4) * 4;
   const total = wStart + weights.length * 4 + 4;
@@ -70,7 +71,9 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
 }
 
 function cannotWrite(path: string, e: unknown): Error {
-  return new Error(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? `the directory ${dirname(path)} does not exist` : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : code ?? (e as Error).message;
+  return new ModelFileError(path, `cannot write the file: ${why}`);
 }
 
 export function saveModel(path: string, header: object, weights: Float32Array): void {
@@ -85,14 +88,16 @@ export function loadModel<H>(path: string, maxBytes = 8 * 2 ** 30): ModelFile<H>
     size = st.size;
   } catch (e) {
     if (e instanceof ModelFileError) throw e;
-    throw new ModelFileError(path, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelFileError(path, code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? (e as Error).message})`);
   }
   if (size < FIXED + 4) throw new ModelFileError(path, `not an asyngrad model (only ${size} bytes)`);
   if (size > maxBytes) throw new ModelFileError(path, `file is ${size} bytes, larger than any model this build can load`);
   return decodeModel<H>(readFileSync(path), path);
 }
 
-export function decodeModel<H>(buf: Buffer, path = '<buffer>'): ModelFile<H> {
+export function decodeModel<H>(bytes: Uint8Array, path = '<buffer>'): ModelFile<H> {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < FIXED + 4 || buf.toString('latin1', 0, 8) !== MAGIC) throw new ModelFileError(path, 'not an asyngrad model (wrong magic bytes)');
   const version = buf.readUInt32LE(8);
   if (version !== FORMAT_VERSION) throw new ModelFileError(path, `model format version ${version} is not supported (this build reads version ${FORMAT_VERSION})`);

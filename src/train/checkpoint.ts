@@ -36,6 +36,19 @@ export function writeCheckpoint(path: string, header: Omit<CheckpointHeader, 'fo
   saveModel(path, { format: 'asyngrad-checkpoint', lengths: vectors.map((v) => v.length), ...header }, all);
 }
 
+/** Fingerprint keys that are options, by the flag that sets them (the others are data and features). */
+const OPTION_FLAGS: Record<string, string> = {
+  task: '--task', model: '--model', mode: '--mode', threads: '--threads', sampling: '--sampling', seed: '--seed',
+  lr0: '--lr', decay: '--decay', l2: '--l2', sr: '--sr', skip: 'skip', average: 'average', H: '--hidden',
+  optimizer: '--optimizer', batch: '--batch', embeddings: '--embeddings', keepBest: '--keep-best', patience: '--patience',
+  dims: 'the embedding sizes',
+};
+/** Fingerprint keys that are hashes or counts of inputs: named, their values meaningless to show. */
+const INPUT_NAMES: Record<string, string> = {
+  templateHash: 'the --template file', pretrained: 'the --pretrained vectors', dev: 'the --dev data', featuresHash: 'the features (training data or template)',
+  labelsHash: 'the labels (training data)', vocabHash: 'the vocabularies (training data or --pretrained)', tokens: 'the training data',
+};
+
 /**
  * Reads `path` if it exists (else null), refusing a foreign file, a checkpoint of another run
  * (naming the fingerprint fields that differ) or one whose vectors have other lengths.
@@ -47,7 +60,17 @@ export function readCheckpoint(path: string, fingerprint: Record<string, unknown
   // the keys of both: an option the checkpoint was made with and this run lacks differs too
   const keys = [...new Set([...Object.keys(fingerprint), ...Object.keys(header.fingerprint ?? {})])];
   const diff = keys.filter((k) => JSON.stringify(fingerprint[k]) !== JSON.stringify(header.fingerprint?.[k]));
-  if (diff.length) throw new ModelFileError(path, `cannot resume: the checkpoint was made with different ${diff.join(', ')}`);
+  if (diff.length) {
+    // options by the flag that sets them, with both values; data and features by what they are
+    const show = (k: string) => {
+      if (INPUT_NAMES[k]) return INPUT_NAMES[k];
+      const flag = OPTION_FLAGS[k];
+      if (!flag) return k;
+      const v = (x: unknown) => (x === undefined ? 'not set' : JSON.stringify(x));
+      return `${flag} (checkpoint ${v(header.fingerprint?.[k])}, this run ${v(fingerprint[k])})`;
+    };
+    throw new ModelFileError(path, `cannot resume: the checkpoint differs from this run in ${diff.map(show).join(', ')}`);
+  }
   if (!Array.isArray(header.lengths) || JSON.stringify(header.lengths) !== JSON.stringify(lengths)) throw new ModelFileError(path, 'cannot resume: the stored state has other sizes');
   const vectors: Float32Array[] = [];
   let o = 0;

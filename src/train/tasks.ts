@@ -1,6 +1,8 @@
 // The three tasks: how to read their files, which derived columns and template they use, how they
 // are scored, and the paper's SGD settings (../shared/PAPER.md, Dense CRF section).
+import { existsSync } from 'node:fs';
 import { OptionError } from './option-error.js';
+import { packageFile } from '../runtime/package-root.js';
 import { addPosColumns, addSegColumns } from '../data/derived.js';
 import { observationColumns, readColumnFile, readColumnText } from '../data/column.js';
 import { DataError } from '../data/errors.js';
@@ -102,4 +104,12 @@ export function trainingColumns(spec: TaskSpec, sents: readonly Sentence[], exac
     throw new DataError(s?.source ?? '<input>', s?.line, `${n} observation column${n === 1 ? '' : 's'} before the tag, but ${spec.name} ${exact ? 'with the bundled template' : 'with the Bi-LSTM'} reads ${exact ? '' : 'at least '}${want} (${spec.columns.join(', ')})${exact ? '; give a template of your own with --template for other columns' : ''}`);
   }
   return n;
+}
+
+/** The bundled data set's file for a task (chunking: CoNLL-2000, POS: UD-EWT), or undefined (segmentation). */
+export function bundledData(task: TaskName, split: 'train' | 'test' | 'dev'): string | undefined {
+  const dir = task === 'chunking' ? 'conll2000' : task === 'pos' ? 'ud-ewt-pos' : undefined;
+  if (!dir) return undefined;
+  const p = packageFile('data', dir, `${split}.txt`);
+  return existsSync(p) ? p : undefined;
 }

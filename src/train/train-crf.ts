@@ -2,7 +2,7 @@
 // with the chosen engine, decay the rate, shrink for L2, decode and score between passes.
 import { OptionError } from './option-error.js';
 import type { Sentence } from '../data/types.js';
-import { Engine, InterruptedError, effectiveRun, type Mode, type Sampling } from '../engine/engine.js';
+import { Engine, InterruptedError, defaultThreads, effectiveRun, type Mode, type Sampling } from '../engine/engine.js';
 import { BestPass, checkBestPassOptions, selectionFingerprint } from './best-pass.js';
 import { interruption } from './interrupted.js';
 import { crc32 } from '../io/crc32.js';
@@ -29,8 +29,10 @@ export interface TrainCrfOptions {
   dev?: string;
   /** CRF++ template file (default: the task's bundled template) */
   template?: string;
-  mode: Mode;
-  threads: number;
+  /** serial | async (default: AsynGrad, as the CLI) | sync */
+  mode?: Mode;
+  /** workers (default: one per logical CPU, at most 64) */
+  threads?: number;
   /** 'shuffle' (default: each pass visits every sentence once) or 'uniform' (the paper's draws with replacement) */
   sampling?: Sampling;
   passes?: number;
@@ -75,6 +77,8 @@ export interface TrainCrfOptions {
   /** called before each pass with the live shared weights (inspection; tests inject faults here) */
   beforePass?: (pass: number, weights: Float32Array) => void;
   onTick?: (done: number, total: number) => void;
+  /** called when a run resumes from its checkpoint, with the passes the checkpoint had finished */
+  onResume?: (pass: number) => void;
   /** called once the data is read and the features are built */
   onReady?: (info: DataInfo) => void;
 }
@@ -119,7 +123,8 @@ export interface TrainCrfResult {
 
 export class DivergenceError extends Error {}
 
-export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
+export async function trainCrf(options: TrainCrfOptions): Promise<TrainCrfResult> {
+  const o = { ...options, mode: options.mode ?? 'async', threads: options.threads ?? defaultThreads() };
   const spec = taskSpec(o.task);
   if (o.model !== 'crf' && o.model !== 'dense-crf') throw new OptionError(`--model must be crf or dense-crf (got "${o.model}")`);
   const passes = o.passes ?? spec.passes;
@@ -208,6 +213,7 @@ export async function trainCrf(o: TrainCrfOptions): Promise<TrainCrfResult> {
         elapsed = ck.header.elapsed;
         history.push(...ck.header.history);
         best?.replay(history, ck.vectors.at(-1));
+        o.onResume?.(start);
       }
     }
     const saveCheckpoint = (pass: number, weights: Float32Array, avg: Float32Array | null) => {

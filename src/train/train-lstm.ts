@@ -1,7 +1,7 @@
 // Training the Bi-LSTM tagger: read, build vocabularies, lay out the shared memory, run passes with
 // Adam (β1 = β2 = 0.95, ε = 1e-4, as in the paper) or SGD under the chosen engine, score between passes.
 import { OptionError } from './option-error.js';
-import { Engine, InterruptedError, effectiveRun, type Mode, type Sampling } from '../engine/engine.js';
+import { Engine, InterruptedError, defaultThreads, effectiveRun, type Mode, type Sampling } from '../engine/engine.js';
 import { BestPass, checkBestPassOptions, selectionFingerprint } from './best-pass.js';
 import { interruption } from './interrupted.js';
 import { hashStrings, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -24,8 +24,10 @@ export interface TrainLstmOptions {
   train: string;
   test?: string;
   dev?: string;
-  mode: Mode;
-  threads: number;
+  /** serial | async (default: AsynGrad, as the CLI) | sync */
+  mode?: Mode;
+  /** workers (default: one per logical CPU, at most 64) */
+  threads?: number;
   /** 'shuffle' (default: each pass visits every sentence once) or 'uniform' (the paper's draws with replacement) */
   sampling?: Sampling;
   passes?: number;
@@ -74,6 +76,8 @@ export interface TrainLstmOptions {
   keepModel?: boolean;
   onPass?: (r: PassReport) => void;
   onTick?: (done: number, total: number) => void;
+  /** called when a run resumes from its checkpoint, with the passes the checkpoint had finished */
+  onResume?: (pass: number) => void;
   onReady?: (info: DataInfo) => void;
 }
 
@@ -87,7 +91,8 @@ export interface TrainLstmResult {
 
 export { LSTM_DEFAULTS };
 
-export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
+export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmResult> {
+  const o = { ...options, mode: options.mode ?? 'async', threads: options.threads ?? defaultThreads() };
   const spec = taskSpec(o.task);
   const seed = o.seed ?? 1;
   const passes = o.passes ?? LSTM_DEFAULTS.passes;
@@ -162,6 +167,7 @@ export async function trainLstm(o: TrainLstmOptions): Promise<TrainLstmResult> {
         elapsed = ck.header.elapsed;
         history.push(...ck.header.history);
         best?.replay(history, ck.vectors.at(-1));
+        o.onResume?.(start);
       }
     }
     const save = (pass: number, vectors: Float32Array[], step: number) => {
