@@ -54,7 +54,9 @@ describe('chain CRF kernels match the reference', () => {
   for (const [Y, T, scale] of cases) {
     it(`Y=${Y} T=${T} scale ${scale}`, () => {
       const emis = rand(T * Y, scale), trans = rand(Y * Y, scale), labels = labelsOf(T, Y), dT0 = rand(Y * Y);
-      const scratch = t.alloc(crfScratchBytes(Y, T, 0));
+      // the scratch exactly as sized, with a guard after it
+      const scratchBytes = crfScratchBytes(Y, T, 0);
+      const scratch = put(new Float32Array(scratchBytes / 4));
       const pE = put(emis), pT = put(trans), pL = put(labels), pdT = put(dT0);
       const loss = t.k.chain_xent(Y, T, pE, pT, pL, pdT, scratch);
       const gE = Float64Array.from(emis), dT = Float64Array.from(dT0);
@@ -76,13 +78,14 @@ describe('chain CRF kernels match the reference', () => {
       const wantScore = chainViterbi(Y, T, emis, 0, trans, 0, out, 0);
       expect(Array.from(t.i32.slice(pO / 4, pO / 4 + T))).toEqual(Array.from(out));
       expect(Math.abs(score - wantScore)).toBeLessThan(1e-4 * (1 + Math.abs(wantScore)));
+      guardIntact(scratch, scratchBytes / 4);
     });
   }
 
   it('stays exact where the scaled pass underflows (large scores, long sentence: the log-space fallback)', () => {
     const Y = 9, T = 200;
     const emis = rand(T * Y, 60), trans = rand(Y * Y, 60), labels = labelsOf(T, Y);
-    const scratch = t.alloc(crfScratchBytes(Y, T, 0));
+    const scratch = put(new Float32Array(crfScratchBytes(Y, T, 0) / 4));
     const pE = put(emis), pdT = put(new Float32Array(Y * Y));
     const loss = t.k.chain_xent(Y, T, pE, put(trans), put(labels), pdT, scratch);
     const gE = Float64Array.from(emis), dT = new Float64Array(Y * Y);
@@ -91,6 +94,7 @@ describe('chain CRF kernels match the reference', () => {
     expect(Math.abs(loss - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
     close(get(pE, T * Y), gE, 1e-3, 'dEmis');
     close(get(pdT, Y * Y), dT, 1e-3, 'dTrans');
+    guardIntact(scratch, crfScratchBytes(Y, T, 0) / 4);
   });
 });
 

@@ -162,10 +162,11 @@ describe('Bi-LSTM-CRF training', () => {
     const ids = tags[3].map((y) => loaded.header.labels.indexOf(y));
     const scores = chainScoresFromTagger(loaded, s.tokens);
     const out = new Int32Array(s.tokens.length);
-    chainViterbi(C, s.tokens.length, scores, 0, loaded.weights, L.transOff, out, 0);
+    const best = chainViterbi(C, s.tokens.length, scores, 0, loaded.weights, L.transOff, out, 0);
     expect(Array.from(out)).toEqual(ids);
     const m = crfForwardBackward(chainScores(C, s.tokens.length, scores, 0, loaded.weights, L.transOff));
     scored[3].marginals.forEach((p, i) => expect(p).toBeCloseTo(m.node[i * C + ids[i]], 4));
+    expect(scored[3].probability).toBeCloseTo(Math.exp(best - m.logZ), 4);
   });
 });
 

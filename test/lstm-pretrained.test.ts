@@ -37,9 +37,24 @@ describe('reading pretrained vectors', () => {
   });
 
   it('maps entries as the model\'s field does and keeps the first of two that meet', () => {
-    const p = readPretrained(file('case.txt', 'The 1 1\nthe 2 2\nDog 3 3\n'), (w) => w.toLowerCase());
+    const p = readPretrained(file('case.txt', 'The 1 1\nthe 2 2\nDog 3 3\n'), { normalize: (w) => w.toLowerCase() });
     expect(p.words).toEqual(['the', 'dog']);
     expect(Array.from(p.vectors)).toEqual([1, 1, 3, 3]);
+    // keep sees each distinct entry with its rank
+    const ranks: Array<[string, number]> = [];
+    const kept = readPretrained(file('keep.txt', 'a 1\nb 2\na 3\nc 4\n'), { keep: (w, r) => (ranks.push([w, r]), w !== 'b') });
+    expect(ranks).toEqual([['a', 0], ['b', 1], ['c', 2]]);
+    expect(kept.words).toEqual(['a', 'c']);
+    expect(Array.from(kept.vectors)).toEqual([1, 4]);
+  });
+
+  it('reads in chunks: lines that cross a chunk\'s end, or are longer than a chunk, read the same', () => {
+    const text = '3 4\nalpha 0.25 -1 2 3\nb 1 2 3 4\nlonger-entry-name 5 6 7 8.5\n';
+    const whole = readPretrained(file('chunks.vec', text));
+    for (const chunkBytes of [1, 2, 7, 13, 64]) expect(readPretrained(file('chunks.vec', text), { chunkBytes })).toEqual(whole);
+    // no final newline
+    expect(readPretrained(file('nonl.vec', text.trimEnd()), { chunkBytes: 5 })).toEqual(whole);
+    expect(whole.words).toEqual(['alpha', 'b', 'longer-entry-name']);
   });
 
   it('refuses a bad file with its name and line', () => {
@@ -55,6 +70,8 @@ describe('reading pretrained vectors', () => {
     bad('a 1 NaN\n', /bad\.txt:1: "NaN" is not a finite number/);
     bad('\n\n', /bad\.txt: no vectors/);
     bad('onlyaword\n', /bad\.txt:1: expected a value followed by its vector/);
+    expect(() => readPretrained(file('none.txt', 'a 1\n'), { keep: () => false })).toThrow(/none\.txt: no vectors: no entry of the file was kept/);
+    expect(() => readPretrained(dir)).toThrow(/is a directory/);
     bad(Buffer.from([0x61, 0x20, 0x31, 0x0a, 0xff, 0x20, 0x31, 0x0a]), /bad\.txt:2: invalid UTF-8/);
     expect(() => readPretrained(join(dir, 'missing.vec'))).toThrow(/missing\.vec: no such file/);
   });
@@ -86,6 +103,27 @@ describe('training from pretrained vectors', () => {
     const plain = await trainLstm({ ...base, lr: 1e-9 });
     expect(plain.tagger.header.vocabs[0]).not.toContain('zyzzyva');
     expect(Math.abs(row(plain.tagger, 'the')[4] - 0.75)).toBeGreaterThan(0.1);
+  });
+
+  it('--pretrained-max N adds only the file\'s first N new entries; training words\' entries are used wherever they are', async () => {
+    // zyzzyva is rank 1, "the" rank 2: with max 1 zyzzyva joins, with 0 it does not; "the" always gets its vector
+    for (const max of [0, 1]) {
+      const r = await trainLstm({ ...base, pretrained: vec, pretrainedMax: max, lr: 1e-9 });
+      expect(r.tagger.header.vocabs[0].includes('zyzzyva')).toBe(max === 1);
+      row(r.tagger, 'the').forEach((x, j) => expect(x).toBeCloseTo([0, 0, 0, 0, 0.75][j], 6));
+    }
+    await expect(trainLstm({ ...base, pretrainedMax: 3 })).rejects.toThrow(/--pretrained-max applies with --pretrained/);
+  });
+
+  it('for segmentation only single characters join the character table', async () => {
+    const seg = file('seg.txt', '我们 喜欢 学习\n中国 大学\n');
+    const chars = file('chars.vec', '中 1 1\n中国 2 2\n龍 3 3\n学生 4 4\n');
+    const r = await trainLstm({ task: 'seg', train: seg, mode: 'serial', threads: 1, passes: 1, hidden: 4, seed: 1, pretrained: chars });
+    const v = r.tagger.header.vocabs[0];
+    expect(v).toContain('龍');
+    expect(v).not.toContain('中国');
+    expect(v).not.toContain('学生');
+    expect(r.tagger.header.dims![0]).toBe(2);
   });
 
   it('a model trained with them saves, loads and tags the same; dump --embeddings reads back exactly', async () => {

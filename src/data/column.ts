@@ -159,7 +159,8 @@ export function readDataFile(path: string): Uint8Array {
     return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(path, undefined, code === 'EISDIR' ? 'is a directory, not a file' : code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`);
+    const why = code === 'EISDIR' ? 'is a directory, not a file' : code === 'ENOENT' ? 'no such file' : code === 'ERR_FS_FILE_TOO_LARGE' ? 'larger than 2 GiB, more than a data file can be here' : `cannot read (${code ?? (e as Error).message})`;
+    throw new DataError(path, undefined, why);
   }
 }
 

@@ -22,12 +22,12 @@ export const MODES: readonly Mode[] = ['serial', 'async', 'sync'];
 export type Sampling = 'shuffle' | 'uniform';
 export const SAMPLINGS: readonly Sampling[] = ['shuffle', 'uniform'];
 
-/** The threads and sampling a run really uses: serial mode is one thread visiting every sample once. */
 /** Workers when none are asked for: one per logical CPU, at most MAX_WORKERS. */
 export function defaultThreads(): number {
   return Math.min(availableParallelism(), MAX_WORKERS);
 }
 
+/** The threads and sampling a run really uses: serial mode is one thread visiting every sample once. */
 export function effectiveRun(mode: Mode, threads: number, sampling: Sampling | undefined): { threads: number; sampling: Sampling } {
   return mode === 'serial' ? { threads: 1, sampling: 'shuffle' } : { threads, sampling: sampling ?? 'shuffle' };
 }
@@ -127,7 +127,7 @@ export class Engine {
     const module = compileKernels();
     const arena = new ArenaLayout(heapBase(module));
     const mplan = model.reserve(arena);
-    if (batch > 1 && !mplan.batchable) throw new OptionError(`--batch ${batch}: this model (${mplan.kind}) takes per-sample updates only; mini-batches are for --model lstm`);
+    if (batch > 1 && !mplan.batchable) throw new OptionError(`--batch ${batch}: this model (${mplan.kind}) takes per-sample updates only; mini-batches are for --model lstm and lstm-crf`);
     const stampsOffset = arena.reserve('gradient-error stamps', mplan.stampCount * 4);
     const orderOffset = mode === 'serial' || sampling === 'shuffle' ? arena.reserve('pass order', mplan.numSamples * 4) : -1;
     const o = options.optimizer ?? { kind: 'sgd' };

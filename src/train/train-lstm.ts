@@ -60,6 +60,12 @@ export interface TrainLstmOptions {
    * vocabulary, so that they are known when tagging.
    */
   pretrained?: string;
+  /**
+   * with `pretrained`: add at most this many entries not in the training data to the vocabulary,
+   * the file's first (these files are sorted by frequency); training words' entries are used
+   * wherever they are (default: every entry)
+   */
+  pretrainedMax?: number;
   account?: boolean;
   evalEvery?: number;
   /** as in trainCrf: keep the pass that scored best on dev; stop after `patience` evaluations without a better one */
@@ -108,9 +114,19 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmRes
   const columns = trainingColumns(spec, trainSents, false);
   if (o.limit) trainSents = trainSents.slice(0, o.limit);
   const base = taskInputs(o.task);
-  const pretrained = o.pretrained === undefined ? null : readPretrained(o.pretrained, normalizer(base.fields[0].value));
+  const vocabs = base.fields.map((f) => Vocab.build(trainSents, f));
+  const max = o.pretrainedMax;
+  if (max !== undefined && (o.pretrained === undefined || !Number.isSafeInteger(max) || max < 0)) {
+    throw new OptionError(o.pretrained === undefined ? '--pretrained-max applies with --pretrained' : `--pretrained-max must be an integer from 0 (got ${max})`);
+  }
+  const field0 = base.fields[0];
+  let added = 0;
+  const pretrained = o.pretrained === undefined ? null : readPretrained(o.pretrained, {
+    normalize: normalizer(field0.value),
+    // training values always; of the others, the first `max` (the most frequent)
+    keep: (v) => (field0.accepts?.(v) ?? true) && (vocabs[0].index.has(v) || max === undefined || added++ < max),
+  });
   const shape = withDims({ ...base, H: o.hidden ?? base.H }, pretrained ? [pretrained.dim] : undefined);
-  const vocabs = shape.fields.map((f) => Vocab.build(trainSents, f));
   if (pretrained) vocabs[0].extend(pretrained.words);
   const labels = LabelDictionary.build(trainSents);
   const trainData = encode(trainSents, shape, vocabs, (t) => labels.id(t));
@@ -154,7 +170,7 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmRes
       embeddings,
       // rare words' UNK draws from (seed, worker, pass) since session 8 (before: from an address)
       unkDraws: 'worker',
-      ...(pretrained ? { pretrained: crc32(new Uint8Array(pretrained.vectors.buffer)), dims: shape.fields.map((f) => f.dim) } : {}),
+      ...(pretrained ? { pretrained: crc32(new Uint8Array(pretrained.vectors.buffer)), dims: shape.fields.map((f) => f.dim), pretrainedMax: max ?? null } : {}),
       ...selectionFingerprint(selection, dev?.sents),
     };
     if (o.resume && o.checkpoint) {

@@ -16,7 +16,12 @@ export function decodeLstm(k: Kernels, memory: WebAssembly.Memory, wOffset: numb
   const res: Int32Array[] = [];
   for (let s = 0; s + 1 < data.tokStart.length; s++) {
     const a = data.tokStart[s], T = data.tokStart[s + 1] - a;
-    if (T === 0) { res.push(new Int32Array(0)); probs?.push(new Float64Array(0)); sentenceProbs?.push(1); continue; }
+    if (T === 0) {
+      res.push(new Int32Array(0));
+      probs?.push(new Float64Array(0));
+      if (probs && L.transOff >= 0) sentenceProbs?.push(1);
+      continue;
+    }
     if (T > Tmax) throw new Error(`sentence ${s} has ${T} tokens, more than the decode buffer (${Tmax})`);
     let col = 0;
     L.dims.forEach((dim, f) => {

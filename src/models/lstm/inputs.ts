@@ -10,6 +10,8 @@ export interface InputField {
   dim: number;
   /** the field's value for token t of a sentence (as read, before derived columns) */
   value(s: Sentence, t: number): string;
+  /** whether a string can be a value of the field (pretrained entries that cannot are left out); default: any */
+  accepts?(value: string): boolean;
 }
 
 export interface LstmShape {
@@ -34,7 +36,8 @@ export function taskInputs(task: TaskName): LstmShape {
             { name: 'suffix3', dim: 50, value: (s, t) => { const w = word(s, t); return w.length >= 3 ? w.slice(-3) : w; } },
           ]
         : [
-            { name: 'char', dim: 110, value: (s, t) => s.tokens[t][0] },
+            // a segmentation token is one character (code point): a pretrained word is no value
+            { name: 'char', dim: 110, value: (s, t) => s.tokens[t][0], accepts: (v) => v.length > 0 && [...v].length === 1 },
             { name: 'bigram', dim: 110, value: (s, t) => (t > 0 ? s.tokens[t - 1][0] : '<s>') + s.tokens[t][0] },
           ];
   const I = fields.reduce((a, f) => a + f.dim, 0);
