@@ -232,6 +232,19 @@ export function ger(m: i32, n: i32, a: f32, x: usize, y: usize, A: usize, lda: i
   }
 }
 
+// x[i] *= m[i], i < n (dropout: m holds 0 or 1/(1-p) per element)
+export function vmul(n: i32, x: usize, m: usize): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(x + o, f32x4.mul(v128.load(x + o), v128.load(m + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(x + o, load<f32>(x + o) * load<f32>(m + o));
+  }
+}
+
 // dst[i] = src[i], i < n (a worker's private snapshot of shared weights)
 export function copy(n: i32, src: usize, dst: usize): void {
   memory.copy(dst, src, <usize>n << 2);

@@ -5,6 +5,11 @@ export function axpy(n: number, a: number, x: Float32Array, xo: number, y: Float
   for (let i = 0; i < n; i++) y[yo + i] += a * x[xo + i];
 }
 
+/** Twin of vmul: x[i] *= m[i]. */
+export function vmul(n: number, x: Float32Array, xo: number, m: Float32Array, mo: number): void {
+  for (let i = 0; i < n; i++) x[xo + i] *= m[mo + i];
+}
+
 export function scal(n: number, a: number, x: Float32Array, xo: number): void {
   for (let i = 0; i < n; i++) x[xo + i] *= a;
 }

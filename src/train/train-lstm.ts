@@ -39,6 +39,11 @@ export interface TrainLstmOptions {
    * linear-chain CRF with learned transitions over the tokens' tag scores, decoded by Viterbi)
    */
   output?: LstmOutput;
+  /**
+   * dropout on the embeddings and on the LSTM outputs in training: each value zeroed with this
+   * probability, the others scaled by 1/(1-p) (default 0: none, as the paper)
+   */
+  dropout?: number;
   optimizer?: 'adam' | 'sgd';
   /**
    * sentences per update (default 1, the paper's per-sentence updates): each worker sums the
@@ -142,7 +147,9 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmRes
   const output = o.output ?? 'softmax';
   if (output !== 'softmax' && output !== 'crf') throw new OptionError(`output must be softmax or crf (got "${output}")`);
   const modelName = output === 'crf' ? 'lstm-crf' : 'lstm';
-  const model = new LstmModel(shape, vocabs.map((v) => v.size), labels.size, trainData, seed, [test?.data, dev?.data].filter((d): d is LstmData => !!d), embeddings, output);
+  const dropout = o.dropout ?? 0;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 0.95)) throw new OptionError(`--dropout must be a number from 0 to 0.95 (got ${dropout})`);
+  const model = new LstmModel(shape, vocabs.map((v) => v.size), labels.size, trainData, seed, [test?.data, dev?.data].filter((d): d is LstmData => !!d), embeddings, output, dropout);
   const info: DataInfo = {
     sentences: trainSents.length, tokens: trainData.labels.length, labels: labels.size,
     features: vocabs.reduce((a, v) => a + v.size, 0), edgeFeatures: 0, params: model.layout.params,
@@ -170,6 +177,7 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmRes
       embeddings,
       // rare words' UNK draws from (seed, worker, pass) since session 8 (before: from an address)
       unkDraws: 'worker',
+      ...(dropout > 0 ? { dropout } : {}),
       ...(pretrained ? { pretrained: crc32(new Uint8Array(pretrained.vectors.buffer)), dims: shape.fields.map((f) => f.dim), pretrainedMax: max ?? null } : {}),
       ...selectionFingerprint(selection, dev?.sents),
     };
@@ -196,6 +204,7 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmRes
         dims: shape.fields.map((f) => f.dim),
         training: {
           mode: o.mode, ...run, passes: passesDone, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed,
+          ...(dropout > 0 ? { dropout } : {}),
           ...(pretrained ? { pretrained: o.pretrained, pretrained_vectors: pretrained.words.length } : {}),
         },
       };

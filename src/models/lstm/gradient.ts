@@ -2,7 +2,10 @@
 // of the three dense blocks (forward LSTM, backward LSTM, output layer) and each embedding row used once
 // (once per mini-batch when appending: every kernel here adds into the buffer).
 // Rare training words (seen once) are replaced by UNK with probability 1/2 each time their sentence
-// is drawn, so that the UNK row learns what an unseen word looks like.
+// is drawn, so that the UNK row learns what an unseen word looks like. With dropout p, each input
+// (embedding) value and each LSTM output value is zeroed with probability p and the others scaled by
+// 1/(1-p) (inverted dropout: decoding uses the weights as they are); the backward pass applies the
+// same masks. The draws come from the same per-(worker, pass) stream as the UNK draws.
 import type { SampleGradientFactory } from '../../engine/sample-gradient.js';
 import { lstmParamCount } from '../../reference/lstm.js';
 import { Rng } from '../../runtime/rng.js';
@@ -49,6 +52,15 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
   i32.set([L.fwdOff, lstmLen, 0, L.bwdOff, lstmLen, 1, L.outOff, L.outLen, 2], list);
   const crf = L.transOff >= 0;
   const chain = base + sc.chain;
+  const drop = d.dropout ?? 0;
+  const keepScale = drop > 0 ? 1 / (1 - drop) : 1;
+  const maskX = base + sc.maskX, maskH = base + sc.maskH;
+  const f32 = new Float32Array(memory.buffer);
+  // a fresh mask of n values at byte offset p: 0 with probability `drop`, else 1/(1-drop)
+  const drawMask = (p: number, n: number) => {
+    const o = p / 4;
+    for (let i = 0; i < n; i++) f32[o + i] = rng.next() < drop ? 0 : keepScale;
+  };
   // UNK draws: a fresh stream per pass (so a resumed serial run draws what it would have drawn)
   let rng = new Rng(d.seed, 0xdead);
   let rngPass = -1;
@@ -98,9 +110,18 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
       // lazy Adam: the rows take the momentum steps they missed before the forward pass reads them
       if (hooks.catchUpRows && count > firstRow) hooks.catchUpRows(firstRow, count - firstRow);
       for (let f = 0; f < nf; f++) k.gather_rows(w + L.embOff[f] * 4, L.dims[f], idsBuf + f * d.maxLen * 4, T, X, I, colOf(L, f));
+      if (drop > 0) {
+        drawMask(maskX, T * I);
+        k.vmul(T * I, X, maskX);
+      }
       const before = account ? k.stamp_hash(stampsOffset, 0, 3) : 0;
       k.lstm_forward(wf, I, H, T, X, I, 0, cacheF, Hcat, 2 * H);
       k.lstm_forward(wb, I, H, T, X, I, 1, cacheB, Hcat + H * 4, 2 * H);
+      // the LSTM outputs' mask: on what the output layer reads (the recurrence keeps its own h)
+      if (drop > 0) {
+        drawMask(maskH, T * 2 * H);
+        k.vmul(T * 2 * H, Hcat, maskH);
+      }
       let loss: number;
       if (crf) {
         // tag scores of every token, the chain CRF's NLL and its gradient w.r.t. them (in place) and
@@ -111,6 +132,7 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
       } else {
         loss = k.softmax_xent(wo, C, 2 * H, T, Hcat, d.labelsOffset + tok0 * 4, go, dHcat, probs);
       }
+      if (drop > 0) k.vmul(T * 2 * H, dHcat, maskH);
       k.zero(T * I, dX);
       k.lstm_backward(wf, I, H, T, X, I, 0, cacheF, dHcat, 2 * H, gf, dX, I, lscr);
       k.lstm_backward(wb, I, H, T, X, I, 1, cacheB, dHcat + H * 4, 2 * H, gb, dX, I, lscr);
@@ -119,6 +141,7 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
         const after = k.stamp_hash(stampsOffset, 0, 3);
         overlap = (before & 1) !== 0 || before !== after;
       }
+      if (drop > 0) k.vmul(T * I, dX, maskX);
       // the embedding rows' gradient: dX added into the buffer (the rows were listed above)
       for (let f = 0; f < nf; f++) k.scatter_add_rows(g + L.embOff[f] * 4, L.dims[f], idsBuf + f * d.maxLen * 4, T, dX, I, colOf(L, f));
       return loss;

@@ -81,6 +81,9 @@ export function lstmScratchLayout(L: LstmLayout, Tmax: number) {
     chain: take(L.transOff >= 0 ? crfScratchBytes(C, Math.max(Tmax, 1), 0) : 0),
     marginals: take(L.transOff >= 0 ? Math.max(Tmax, 1) * C * 4 : 0),
     ids: take(Tmax * 4 * L.dims.length),
+    // dropout masks (0 or 1/(1-p)) of the inputs and of the LSTM outputs
+    maskX: take(Tmax * I * 4),
+    maskH: take(Tmax * 2 * H * 4),
     out: take(Tmax * 4),
     bytes: 0,
   };
@@ -103,7 +106,7 @@ export class LstmModel implements TrainableModel {
    * missed since it was last used, and all rows at the end of a pass: dense Adam's result at sparse
    * cost (see assembly/update.ts, adam_apply_lazy). SGD has no momentum: lazy is sparse there.
    */
-  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = [], readonly embeddings: EmbeddingUpdate = 'lazy', output: LstmOutput = 'softmax') {
+  constructor(readonly shape: LstmShape, vocabSizes: number[], C: number, readonly train: LstmData, readonly seed: number, evalSets: LstmData[] = [], readonly embeddings: EmbeddingUpdate = 'lazy', output: LstmOutput = 'softmax', readonly dropout = 0) {
     this.layout = lstmLayout(shape, vocabSizes, C, output);
     this.maxLen = maxLen(train);
     for (const d of evalSets) this.evalMaxLen = Math.max(this.evalMaxLen, maxLen(d));
@@ -128,6 +131,7 @@ export class LstmModel implements TrainableModel {
       maxLen: this.maxLen,
       seed: this.seed,
       denseEmbeddings: this.embeddings === 'dense' ? 1 : 0,
+      dropout: this.dropout,
     };
     L.dims.forEach((d, i) => {
       data[`dim${i}`] = d;
