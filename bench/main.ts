@@ -3,6 +3,7 @@ import { benchEngines } from './engines.js';
 import { benchKernels } from './kernels.js';
 import { benchCrf, benchPeers, crfsuiteChild } from './crf.js';
 import { benchLstm } from './lstm.js';
+import { benchTag } from './tag.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   kernels: benchKernels,
@@ -10,6 +11,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   crf: benchCrf,
   peers: benchPeers,
   lstm: benchLstm,
+  tag: benchTag,
 };
 const hidden: Record<string, (args: string[]) => Promise<void>> = { _crfsuite: crfsuiteChild };
 

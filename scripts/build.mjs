@@ -9,6 +9,7 @@ await build({
   entryPoints: {
     index: 'src/index.ts',
     worker: 'src/runtime/worker.ts',
+    'decode-worker': 'src/runtime/decode-worker.ts',
     cli: 'src/cli/main.ts',
     bench: 'bench/main.ts',
   },

@@ -10,7 +10,10 @@ import { printfFixed } from '../eval/conlleval.js';
 import { taskSpec, type TaskName } from '../train/tasks.js';
 import type { Sentence } from '../data/types.js';
 import type { TaggedWithProbabilities } from '../models/tagged.js';
-import { UsageError, checkWritable } from './options.js';
+import { UsageError, checkWritable, intOption } from './options.js';
+import { CrfTagger } from '../models/crf/tagger.js';
+import { LstmTagger } from '../models/lstm/tagger.js';
+import { defaultThreads } from '../engine/engine.js';
 
 export function registerTagEval(program: Command): void {
   program
@@ -20,10 +23,14 @@ export function registerTagEval(program: Command): void {
     .requiredOption('--input <file>', 'data in the task\'s format (- for standard input): the observation columns, with or without the gold tag column (kept in the output, as crf_test does)')
     .option('--output <file>', 'write here instead of standard output')
     .option('--debug', 'print stack traces', false)
+    .option('--threads <k>', 'Bi-LSTM models: decode on k worker threads (a CRF decodes on one: its Viterbi is not the cost)', intOption('--threads', 1, 64), defaultThreads())
     .option('--probabilities', 'as CRF++\'s -v1: a "# P" line before each sentence with the probability of its tag sequence, and each tag written as tag/p, p its marginal probability (chunking, pos)', false)
-    .action((o) => {
+    .action(async (o, cmd: Command) => {
       if (o.output !== undefined) checkWritable(o.output, '--output');
       const tagger = loadTagger(o.modelFile);
+      if (tagger instanceof CrfTagger && cmd.getOptionValueSource('threads') === 'cli' && o.threads !== 1) {
+        throw new UsageError(`--threads ${o.threads}: a CRF model tags on one thread (only the Bi-LSTM models decode in parallel)`);
+      }
       if (o.probabilities && tagger.task === 'seg') {
         throw new UsageError('--probabilities applies to column output (chunking, pos), not to seg, whose output is words, line for line');
       }
@@ -42,8 +49,9 @@ export function registerTagEval(program: Command): void {
       const columns = tagger.header.columns;
       const withGold = tagger.task !== 'seg' && columns !== undefined && sents[0].tokens[0].length === columns + 1;
       const observed = withGold ? sents.map((s) => ({ ...s, tokens: s.tokens.map((t) => t.slice(0, -1)) })) : sents;
-      const scored = o.probabilities ? tagger.predictWithProbabilities(observed) : null;
-      const tags = scored ? scored.map((r) => r.tags) : tagger.predict(observed);
+      const lstm = tagger instanceof LstmTagger ? tagger : null;
+      const scored = o.probabilities ? await (lstm ? lstm.predictWithProbabilitiesAsync(observed, { threads: o.threads }) : tagger.predictWithProbabilities(observed)) : null;
+      const tags = scored ? scored.map((r) => r.tags) : await (lstm ? lstm.predictAsync(observed, { threads: o.threads }) : tagger.predict(observed));
       write(tagger.task === 'seg' ? segmentedOutput(sents, tags) : columnOutput(sents, tags, firstLineHasTab(text) ? '\t' : ' ', scored));
     });
 

@@ -10,6 +10,12 @@ import { encode, taskInputs, Vocab, withDims, type LstmShape } from './inputs.js
 import { lstmLayout, lstmScratchLayout } from './model.js';
 import { decodeLstm } from './decoder.js';
 import type { PretrainedVectors } from './pretrained.js';
+import { Worker } from 'node:worker_threads';
+import { packageFile } from '../../runtime/package-root.js';
+import { MAX_WORKERS } from '../../runtime/control.js';
+import { defaultThreads } from '../../engine/engine.js';
+import type { DecodeJob, DecodeResult } from '../../runtime/decode-worker.js';
+import type { LstmData } from './inputs.js';
 import { OptionError } from '../../train/option-error.js';
 import { toSentence, type SentenceInput, type TaggedWithProbabilities } from '../tagged.js';
 
@@ -73,6 +79,21 @@ export class LstmTagger {
   }
 
   /**
+   * predict on `threads` worker threads (default: one per logical CPU, at most 64), each decoding a
+   * contiguous share of the sentences over the one shared copy of the weights: the same tags.
+   */
+  async predictAsync(sentences: readonly SentenceInput[], opts: { threads?: number } = {}): Promise<string[][]> {
+    const r = await this.decodeParallel(sentences.map(toSentence), opts.threads ?? defaultThreads(), false);
+    return r.ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
+  }
+
+  /** predictWithProbabilities on worker threads, as predictAsync: the same results. */
+  async predictWithProbabilitiesAsync(sentences: readonly SentenceInput[], opts: { threads?: number } = {}): Promise<TaggedWithProbabilities[]> {
+    const r = await this.decodeParallel(sentences.map(toSentence), opts.threads ?? defaultThreads(), true);
+    return this.withProbabilities(r.ids.map((row) => Array.from(row, (y) => this.header.labels[y])), r.probs!, r.sentenceProbs!);
+  }
+
+  /**
    * Tags with probabilities. Softmax output: per token the softmax probability of its tag, and for
    * the sentence their product (the tokens are predicted independently). CRF output: as the CRF
    * tagger gives them, P(tags | x) and each tag's marginal probability.
@@ -81,8 +102,68 @@ export class LstmTagger {
     const probs: Float64Array[] = [];
     const seq: number[] = [];
     const tags = this.predictSentences(sentences.map(toSentence), probs, seq);
+    return this.withProbabilities(tags, probs, seq);
+  }
+
+  private withProbabilities(tags: string[][], probs: Float64Array[], seq: number[]): TaggedWithProbabilities[] {
     const crf = this.header.model === 'lstm-crf';
     return tags.map((t, i) => ({ tags: t, probability: crf ? seq[i] : probs[i].reduce((a, p) => a * p, 1), marginals: Array.from(probs[i]) }));
+  }
+
+  /** The encoded sentences (after the column check) and the longest one's length. */
+  private encoded(sentences: Sentence[]): { data: LstmData; Tmax: number } {
+    if (this.header.columns !== undefined) checkObservationColumns(sentences, this.header.columns, 'the model was trained on');
+    const data = encode(sentences, this.shape, this.vocabs, (t) => this.labelIndex.get(t) ?? -1);
+    let Tmax = 1;
+    for (let s = 0; s + 1 < data.tokStart.length; s++) Tmax = Math.max(Tmax, data.tokStart[s + 1] - data.tokStart[s]);
+    return { data, Tmax };
+  }
+
+  /**
+   * Decodes on up to `threads` worker threads, each given a contiguous range of sentences with about
+   * the same number of tokens and its own scratch region; the weights are in the shared memory once.
+   */
+  private async decodeParallel(sentences: Sentence[], threads: number, probabilities: boolean): Promise<DecodeResult> {
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WORKERS) throw new OptionError(`--threads must be an integer from 1 to ${MAX_WORKERS} (got ${threads})`);
+    const { data, Tmax } = this.encoded(sentences);
+    const S = sentences.length;
+    const n = Math.max(1, Math.min(threads, S));
+    const L = this.layout();
+    const module = compileKernels();
+    const arena = new ArenaLayout(heapBase(module));
+    const wOffset = arena.reserve('lstm weights', this.weights.length * 4);
+    const scratchBytes = lstmScratchLayout(L, Tmax).bytes;
+    const scratch = Array.from({ length: n }, (_, i) => arena.reserve(`lstm decode scratch ${i}`, scratchBytes));
+    const memory = arena.createMemory();
+    new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
+    // range boundaries: sentence b[i] starts range i, by cumulative tokens
+    const total = data.tokStart[S];
+    const b = [0];
+    for (let i = 1, s = 0; i < n; i++) {
+      while (s < S && data.tokStart[s] < (total * i) / n) s++;
+      b.push(Math.max(b[i - 1], Math.min(s, S)));
+    }
+    b.push(S);
+    const script = packageFile('dist', 'decode-worker.js');
+    const parts = await Promise.all(
+      b.slice(0, n).map((s0, i) => {
+        const s1 = b[i + 1];
+        const t0 = data.tokStart[s0], t1 = data.tokStart[s1];
+        const part: LstmData = {
+          tokStart: data.tokStart.slice(s0, s1 + 1).map((x) => x - t0),
+          ids: data.ids.map((a) => a.slice(t0, t1)),
+          rare: data.rare.slice(t0, t1),
+          labels: data.labels.slice(t0, t1),
+        };
+        const job: DecodeJob = { module, memory, layout: L, wOffset, scratchOffset: scratch[i], Tmax, data: part, probabilities };
+        return runDecodeWorker(script, job, i);
+      }),
+    );
+    return {
+      ids: parts.flatMap((p) => p.ids),
+      probs: probabilities ? parts.flatMap((p) => p.probs!) : undefined,
+      sentenceProbs: probabilities ? parts.flatMap((p) => p.sentenceProbs!) : undefined,
+    };
   }
 
   evaluate(data: string | Sentence[]): Score {
@@ -91,11 +172,8 @@ export class LstmTagger {
   }
 
   private predictSentences(sentences: Sentence[], probs?: Float64Array[], sentenceProbs?: number[]): string[][] {
-    if (this.header.columns !== undefined) checkObservationColumns(sentences, this.header.columns, 'the model was trained on');
-    const data = encode(sentences, this.shape, this.vocabs, (t) => this.labelIndex.get(t) ?? -1);
+    const { data, Tmax } = this.encoded(sentences);
     const L = this.layout();
-    let Tmax = 1;
-    for (let s = 0; s + 1 < data.tokStart.length; s++) Tmax = Math.max(Tmax, data.tokStart[s + 1] - data.tokStart[s]);
     const module = compileKernels();
     const arena = new ArenaLayout(heapBase(module));
     const wOffset = arena.reserve('lstm weights', this.weights.length * 4);
@@ -129,4 +207,21 @@ export class LstmTagger {
       throw new ModelFileError(path, (e as Error).message);
     }
   }
+}
+
+/** One decode worker: its result, or an error naming it. */
+function runDecodeWorker(script: string, job: DecodeJob, i: number): Promise<DecodeResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(script, { workerData: job });
+    let done = false;
+    w.once('message', (r: DecodeResult) => {
+      done = true;
+      resolve(r);
+      void w.terminate();
+    });
+    w.once('error', (e) => reject(new Error(`decode worker ${i} failed: ${e instanceof Error ? e.message : String(e)}`)));
+    w.once('exit', (code) => {
+      if (!done) reject(new Error(`decode worker ${i} exited without a result (code ${code})`));
+    });
+  });
 }

@@ -1,0 +1,59 @@
+// Bi-LSTM tagging on worker threads (predictAsync, tag --threads): each thread decodes a range of the
+// sentences over the one shared copy of the weights, and the results are those of one thread.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { trainLstm } from '../src/train/train-lstm.js';
+import { trainCrf } from '../src/train/train-crf.js';
+import { readColumnFile } from '../src/data/column.js';
+import { packageFile } from '../src/runtime/package-root.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'asyngrad-tagpar-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+function subset(name: string, n: number): string {
+  const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');
+  const path = join(dir, `${name}-${n}`);
+  writeFileSync(path, text.split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
+  return path;
+}
+
+describe('Bi-LSTM tagging on worker threads', () => {
+  const train = subset('train.txt', 120), test = subset('test.txt', 61);
+
+  it('predictAsync and predictWithProbabilitiesAsync give what one thread gives, for 1 to 4 threads and both output layers', async () => {
+    const sents: Array<string[][] | ReturnType<typeof readColumnFile>[number]> = readColumnFile(test);
+    sents.splice(7, 0, []); // an empty sentence among them
+    for (const output of ['softmax', 'crf'] as const) {
+      const { tagger } = await trainLstm({ task: 'chunking', train, mode: 'serial', threads: 1, passes: 1, hidden: 8, seed: 3, output });
+      const want = tagger.predict(sents);
+      const wantP = tagger.predictWithProbabilities(sents);
+      expect(want[7]).toEqual([]);
+      for (const threads of [1, 2, 3, 4]) {
+        expect(await tagger.predictAsync(sents, { threads }), `${output} ${threads}`).toEqual(want);
+        expect(await tagger.predictWithProbabilitiesAsync(sents, { threads }), `${output} ${threads}`).toEqual(wantP);
+      }
+      // more threads than sentences
+      expect(await tagger.predictAsync(sents.slice(0, 2), { threads: 8 })).toEqual(want.slice(0, 2));
+      await expect(tagger.predictAsync(sents, { threads: 0 })).rejects.toThrow(/--threads must be an integer from 1 to 64/);
+    }
+  });
+
+  it('tag --threads: the same output; a CRF model refuses it', async () => {
+    const cli = packageFile('dist', 'cli.js');
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const model = join(dir, 'par.model');
+    (await trainLstm({ task: 'chunking', train, mode: 'serial', threads: 1, passes: 1, hidden: 8, seed: 3, output: 'crf' })).tagger.save(model);
+    const one = run('tag', '--model-file', model, '--input', test, '--threads', '1', '--probabilities');
+    const two = run('tag', '--model-file', model, '--input', test, '--threads', '2', '--probabilities');
+    expect(one.status, one.stderr).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    const crfModel = join(dir, 'crf.model');
+    (await trainCrf({ task: 'chunking', model: 'crf', train, mode: 'serial', threads: 1, passes: 1 })).tagger.save(crfModel);
+    const crf = run('tag', '--model-file', crfModel, '--input', test, '--threads', '2');
+    expect(crf.status).toBe(2);
+    expect(crf.stderr).toMatch(/a CRF model tags on one thread/);
+    expect(run('tag', '--model-file', crfModel, '--input', test).status).toBe(0);
+  });
+});
