@@ -20,6 +20,8 @@ export async function benchTag(args: string[]): Promise<void> {
   for (const p of [train, test]) if (!existsSync(p)) throw new Error(`--data ${dataDir}: ${p} not found (expects CoNLL-2000 train.txt and test.txt)`);
   const maxThreads = Number(flag(args, '--threads') ?? Math.min(availableParallelism(), 64));
   const rounds = Number(flag(args, '--rounds') ?? 3);
+  if (!Number.isInteger(maxThreads) || maxThreads < 1 || maxThreads > 64) throw new Error(`--threads must be an integer from 1 to 64 (got ${flag(args, '--threads')})`);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer (got ${flag(args, '--rounds')})`);
   const modelFile = flag(args, '--model-file');
   let tagger: LstmTagger;
   if (modelFile) {

@@ -9,6 +9,11 @@ import { rng, testWasm } from './helpers.js';
 import { vmul } from '../src/reference/linalg.js';
 import { lstmBackward, lstmCacheFloats, lstmForward, lstmParamCount, softmaxParamCount, softmaxXent } from '../src/reference/lstm.js';
 import { trainLstm, type TrainLstmOptions } from '../src/train/train-lstm.js';
+import { LstmModel, lstmScratchLayout } from '../src/models/lstm/model.js';
+import { lstmGradient } from '../src/models/lstm/gradient.js';
+import { encode, taskInputs, Vocab } from '../src/models/lstm/inputs.js';
+import { ArenaLayout } from '../src/runtime/arena.js';
+import { compileKernels, heapBase, instantiate } from '../src/runtime/wasm.js';
 import { packageFile } from '../src/runtime/package-root.js';
 
 const r = rng(9);
@@ -80,6 +85,60 @@ describe('dropout gradient (f64 twins, fixed masks)', () => {
     }
     // a dropped input's gradient is 0
     for (let i = 0; i < mX.length; i++) if (mX[i] === 0) expect(grad.dX[i]).toBe(0);
+  });
+});
+
+describe('dropout in the worker\'s gradient (src/models/lstm/gradient.ts)', () => {
+  it('the wasm gradient with the masks it drew equals the masked network\'s f64 gradient', () => {
+    // a tiny chunking Bi-LSTM over two sentences, laid out as the engine lays out one worker
+    const sents = [
+      { tokens: [['He', 'PRP'], ['reckons', 'VBZ'], ['the', 'DT'], ['deficit', 'NN']], tags: ['B-NP', 'B-VP', 'B-NP', 'I-NP'], line: 1 },
+      { tokens: [['It', 'PRP'], ['rose', 'VBD']], tags: ['B-NP', 'B-VP'], line: 6 },
+    ];
+    const base = taskInputs('chunking');
+    const shape = { fields: base.fields.map((f) => ({ ...f, dim: 3 })), I: 6, H: 4 };
+    const vocabs = shape.fields.map((f) => Vocab.build(sents, f));
+    const labels = ['B-NP', 'B-VP', 'I-NP'];
+    const data = encode(sents, shape, vocabs, (t) => labels.indexOf(t));
+    data.rare.fill(0); // no UNK draws: only the masks are random
+    const p = 0.4;
+    const model = new LstmModel(shape, vocabs.map((v) => v.size), 3, data, 5, [], 'sparse', 'softmax', p);
+    const module = compileKernels();
+    const arena = new ArenaLayout(heapBase(module));
+    const plan = model.reserve(arena);
+    const stamps = arena.reserve('stamps', plan.stampCount * 4);
+    const slot = { gOffset: arena.reserve('g', plan.params * 4), mOffset: -1, vOffset: -1, listOffset: arena.reserve('list', plan.maxListCapacity! * 12), lastOffset: -1, scratchOffset: arena.reserve('scratch', plan.scratchBytes) };
+    const memory = arena.createMemory();
+    const k = instantiate(module, memory);
+    model.fill(memory, plan, k);
+    const g = lstmGradient(plan, k, memory, slot, stamps, { worker: 0 });
+    const loss = g.grad(0, false);
+    // what the kernels saw: the weights, the sentence's embeddings and the masks drawn
+    const f32 = new Float32Array(memory.buffer);
+    const L = model.layout, T = 4, { I, H, C } = L;
+    const sc = lstmScratchLayout(L, model.maxLen, { train: true, dropout: true });
+    const mX = Float64Array.from(f32.subarray((slot.scratchOffset + sc.maskX) / 4, (slot.scratchOffset + sc.maskX) / 4 + T * I));
+    const mH = Float64Array.from(f32.subarray((slot.scratchOffset + sc.maskH) / 4, (slot.scratchOffset + sc.maskH) / 4 + T * 2 * H));
+    expect(mX.some((v) => v === 0) && mH.some((v) => v === 0)).toBe(true);
+    const w = f32.subarray(plan.wOffset / 4, plan.wOffset / 4 + plan.params);
+    const X = new Float64Array(T * I);
+    L.dims.forEach((dim, f) => {
+      const col = f === 0 ? 0 : L.dims[0];
+      for (let t = 0; t < T; t++) for (let j = 0; j < dim; j++) X[t * I + col + j] = w[L.embOff[f] + data.ids[f][t] * dim + j];
+    });
+    const theta = Float64Array.from(w.subarray(L.fwdOff, L.params));
+    const want = { dTheta: new Float64Array(theta.length), dX: new Float64Array(T * I) };
+    const wantLoss = droppedLoss(I, H, C, T, theta, X, mX, mH, Int32Array.from(data.labels.subarray(0, T)), want);
+    expect(Math.abs(loss - wantLoss)).toBeLessThan(1e-4 * (1 + Math.abs(wantLoss)));
+    const got = f32.subarray(slot.gOffset / 4, slot.gOffset / 4 + plan.params);
+    for (let i = 0; i < theta.length; i++) expect(Math.abs(got[L.fwdOff + i] - want.dTheta[i]), `theta ${i}`).toBeLessThan(1e-4 * (1 + Math.abs(want.dTheta[i])));
+    // the embedding rows' gradient: each token's masked dX summed into its rows
+    const rows = new Float64Array(L.fwdOff);
+    L.dims.forEach((dim, f) => {
+      const col = f === 0 ? 0 : L.dims[0];
+      for (let t = 0; t < T; t++) for (let j = 0; j < dim; j++) rows[L.embOff[f] + data.ids[f][t] * dim + j] += want.dX[t * I + col + j];
+    });
+    for (let i = 0; i < L.fwdOff; i++) expect(Math.abs(got[i] - rows[i]), `embedding ${i}`).toBeLessThan(1e-4 * (1 + Math.abs(rows[i])));
   });
 });
 

@@ -55,6 +55,14 @@ describe('reading pretrained vectors', () => {
     // no final newline
     expect(readPretrained(file('nonl.vec', text.trimEnd()), { chunkBytes: 5 })).toEqual(whole);
     expect(whole.words).toEqual(['alpha', 'b', 'longer-entry-name']);
+    // a BOM, CRLF and multibyte characters split across chunk ends; a U+FEFF inside a value is kept
+    const mb = '\ufeff2 2\r\n中文 1 2\r\n\ufeffé 3 4\r\n';
+    const mbWhole = readPretrained(file('mb.vec', mb));
+    expect(mbWhole.words).toEqual(['中文', '\ufeffé']);
+    for (const chunkBytes of [1, 2, 3, 5, 7]) expect(readPretrained(file('mb.vec', mb), { chunkBytes })).toEqual(mbWhole);
+    // an invalid byte is reported on its line whatever the chunking
+    const bad = Buffer.concat([Buffer.from('a 1\nb 2\nc'), Buffer.from([0xe4, 0xb8]), Buffer.from(' 3\n')]);
+    for (const chunkBytes of [1, 3, 64]) expect(() => readPretrained(file('bad.vec', bad), { chunkBytes })).toThrow(/bad\.vec:3: invalid UTF-8/);
   });
 
   it('refuses a bad file with its name and line', () => {

@@ -40,6 +40,20 @@ describe('Bi-LSTM tagging on worker threads', () => {
     }
   });
 
+  it('one very long sentence among short ones, on 64 threads at the default size: scratch is sized per share', async () => {
+    // at H = 280 a decode scratch is ~20 KB a token: 64 regions sized for a 2,500-token sentence
+    // would be past the 4 GiB of a wasm memory; sized per share, only one region is that large
+    const { tagger } = await trainLstm({ task: 'chunking', train: subset('train.txt', 15), mode: 'serial', threads: 1, passes: 1, seed: 3 });
+    expect(tagger.header.H).toBe(280);
+    const short = readColumnFile(test).slice(0, 63);
+    const long = { tokens: Array.from({ length: 2500 }, (_, i) => [i % 2 ? 'rose' : 'shares', i % 2 ? 'VBD' : 'NNS']), tags: [], line: 1 };
+    const sents = [...short.slice(0, 30), long, ...short.slice(30), { tokens: [], tags: [], line: 1 }];
+    const got = await tagger.predictAsync(sents, { threads: 64 });
+    expect(got).toEqual(tagger.predict(sents));
+    expect(got[30]).toHaveLength(2500);
+    expect(await tagger.predictAsync([[], []], { threads: 4 })).toEqual([[], []]);
+  });
+
   it('tag --threads: the same output; a CRF model refuses it', async () => {
     const cli = packageFile('dist', 'cli.js');
     const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });

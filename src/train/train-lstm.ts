@@ -178,7 +178,7 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmRes
       // rare words' UNK draws from (seed, worker, pass) since session 8 (before: from an address)
       unkDraws: 'worker',
       ...(dropout > 0 ? { dropout } : {}),
-      ...(pretrained ? { pretrained: crc32(new Uint8Array(pretrained.vectors.buffer)), dims: shape.fields.map((f) => f.dim), pretrainedMax: max ?? null } : {}),
+      ...(pretrained ? { pretrained: crc32(new Uint8Array(pretrained.vectors.buffer)), dims: shape.fields.map((f) => f.dim), ...(max !== undefined ? { pretrainedMax: max } : {}) } : {}),
       ...selectionFingerprint(selection, dev?.sents),
     };
     if (o.resume && o.checkpoint) {

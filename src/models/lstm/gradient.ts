@@ -33,7 +33,7 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
   const L = layoutFromPlan(d, plan.params);
   const { I, H, C } = L;
   const nf = L.dims.length;
-  const sc = lstmScratchLayout(L, d.maxLen);
+  const sc = lstmScratchLayout(L, d.maxLen, { train: true, dropout: (d.dropout ?? 0) > 0 });
   const base = slot.scratchOffset;
   const X = base + sc.X, cacheF = base + sc.cacheF, cacheB = base + sc.cacheB;
   const Hcat = base + sc.Hcat, dHcat = base + sc.dHcat, dX = base + sc.dX;

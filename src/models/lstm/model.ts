@@ -63,9 +63,15 @@ export function lstmLayout(shape: LstmShape, vocabSizes: number[], C: number, ou
   return { I, H, C, embOff, dims: shape.fields.map((f) => f.dim), vocab: vocabSizes, rowBase, fwdOff, bwdOff, outOff, transOff, outLen, params };
 }
 
-/** Per-sentence working memory (worker scratch, or the main thread's decoder), in bytes from its start. */
-export function lstmScratchLayout(L: LstmLayout, Tmax: number) {
+/**
+ * Per-sentence working memory (worker scratch, or a decoder's), in bytes from its start. Training
+ * (`train`) needs the backward buffers and, with dropout, the masks; decoding (the default) only the
+ * forward ones, the output layer's and the chain's: regions a use does not need have size 0.
+ */
+export function lstmScratchLayout(L: LstmLayout, Tmax: number, use: { train?: boolean; dropout?: boolean } = {}) {
   const { I, H, C } = L;
+  const train = use.train ?? false;
+  const masks = train && (use.dropout ?? false);
   let o = 0;
   const take = (bytes: number) => { const r = o; o += pad(bytes); return r; };
   const r = {
@@ -73,18 +79,19 @@ export function lstmScratchLayout(L: LstmLayout, Tmax: number) {
     cacheF: take(lstmCacheFloats(H, Tmax) * 4),
     cacheB: take(lstmCacheFloats(H, Tmax) * 4),
     Hcat: take(Tmax * 2 * H * 4),
+    // dL/dHcat in training; decoding's softmax probabilities write it too (softmax_xent)
     dHcat: take(Tmax * 2 * H * 4),
-    dX: take(Tmax * I * 4),
-    lstm: take(lstmScratchBytes(H, Tmax)),
+    dX: take(train ? Tmax * I * 4 : 0),
+    lstm: take(train ? lstmScratchBytes(H, Tmax) : 0),
     probs: take(Math.max(Tmax, 1) * C * 4),
-    // CRF output: the chain's forward-backward / Viterbi scratch, and the decoder's marginals
-    chain: take(L.transOff >= 0 ? crfScratchBytes(C, Math.max(Tmax, 1), 0) : 0),
-    marginals: take(L.transOff >= 0 ? Math.max(Tmax, 1) * C * 4 : 0),
     ids: take(Tmax * 4 * L.dims.length),
     // dropout masks (0 or 1/(1-p)) of the inputs and of the LSTM outputs
-    maskX: take(Tmax * I * 4),
-    maskH: take(Tmax * 2 * H * 4),
+    maskX: take(masks ? Tmax * I * 4 : 0),
+    maskH: take(masks ? Tmax * 2 * H * 4 : 0),
     out: take(Tmax * 4),
+    // CRF output: the chain's forward-backward / Viterbi scratch, and the decoder's marginals
+    chain: take(L.transOff >= 0 ? crfScratchBytes(C, Math.max(Tmax, 1), 0) : 0),
+    marginals: take(L.transOff >= 0 && !train ? Math.max(Tmax, 1) * C * 4 : 0),
     bytes: 0,
   };
   r.bytes = o;
@@ -120,7 +127,7 @@ export class LstmModel implements TrainableModel {
     const L = this.layout;
     const nTok = this.train.labels.length;
     const rows = L.vocab.reduce((a, b) => a + b, 0);
-    const scratch = lstmScratchLayout(L, this.maxLen);
+    const scratch = lstmScratchLayout(L, this.maxLen, { train: true, dropout: this.dropout > 0 });
     const data: Record<string, number> = {
       I: L.I, H: L.H, C: L.C, fields: L.dims.length,
       fwdOff: L.fwdOff, bwdOff: L.bwdOff, outOff: L.outOff, transOff: L.transOff,

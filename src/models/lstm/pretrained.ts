@@ -27,7 +27,8 @@ export interface PretrainedReadOptions {
 }
 
 const CHUNK = 64 * 2 ** 20;
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+// ignoreBOM: a U+FEFF is kept where it is; only the file's first line has its byte-order mark dropped
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Reads an embeddings text file; errors name the file and line. */
 export function readPretrained(path: string, opts: PretrainedReadOptions = {}): PretrainedVectors {

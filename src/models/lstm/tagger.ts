@@ -125,18 +125,11 @@ export class LstmTagger {
    */
   private async decodeParallel(sentences: Sentence[], threads: number, probabilities: boolean): Promise<DecodeResult> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WORKERS) throw new OptionError(`--threads must be an integer from 1 to ${MAX_WORKERS} (got ${threads})`);
-    const { data, Tmax } = this.encoded(sentences);
+    const { data } = this.encoded(sentences);
     const S = sentences.length;
     const n = Math.max(1, Math.min(threads, S));
     const L = this.layout();
-    const module = compileKernels();
-    const arena = new ArenaLayout(heapBase(module));
-    const wOffset = arena.reserve('lstm weights', this.weights.length * 4);
-    const scratchBytes = lstmScratchLayout(L, Tmax).bytes;
-    const scratch = Array.from({ length: n }, (_, i) => arena.reserve(`lstm decode scratch ${i}`, scratchBytes));
-    const memory = arena.createMemory();
-    new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
-    // range boundaries: sentence b[i] starts range i, by cumulative tokens
+    // shares: contiguous ranges [b[i], b[i+1]) with about the same number of tokens
     const total = data.tokStart[S];
     const b = [0];
     for (let i = 1, s = 0; i < n; i++) {
@@ -144,26 +137,51 @@ export class LstmTagger {
       b.push(Math.max(b[i - 1], Math.min(s, S)));
     }
     b.push(S);
+    const shares = b.slice(0, n).map((s0, i) => {
+      const s1 = b[i + 1];
+      let Tmax = 0;
+      for (let s = s0; s < s1; s++) Tmax = Math.max(Tmax, data.tokStart[s + 1] - data.tokStart[s]);
+      return { s0, s1, Tmax };
+    });
+    // each share's scratch is sized by its own longest sentence; a share with no tokens needs none
+    const module = compileKernels();
+    const arena = new ArenaLayout(heapBase(module));
+    const wOffset = arena.reserve('lstm weights', this.weights.length * 4);
+    const scratch = shares.map((sh, i) => (sh.Tmax > 0 ? arena.reserve(`lstm decode scratch ${i}`, lstmScratchLayout(L, sh.Tmax).bytes) : -1));
+    const memory = arena.createMemory();
+    new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
     const script = packageFile('dist', 'decode-worker.js');
-    const parts = await Promise.all(
-      b.slice(0, n).map((s0, i) => {
-        const s1 = b[i + 1];
-        const t0 = data.tokStart[s0], t1 = data.tokStart[s1];
-        const part: LstmData = {
-          tokStart: data.tokStart.slice(s0, s1 + 1).map((x) => x - t0),
-          ids: data.ids.map((a) => a.slice(t0, t1)),
-          rare: data.rare.slice(t0, t1),
-          labels: data.labels.slice(t0, t1),
-        };
-        const job: DecodeJob = { module, memory, layout: L, wOffset, scratchOffset: scratch[i], Tmax, data: part, probabilities };
-        return runDecodeWorker(script, job, i);
-      }),
-    );
-    return {
-      ids: parts.flatMap((p) => p.ids),
-      probs: probabilities ? parts.flatMap((p) => p.probs!) : undefined,
-      sentenceProbs: probabilities ? parts.flatMap((p) => p.sentenceProbs!) : undefined,
-    };
+    const workers: Worker[] = [];
+    const crf = L.transOff >= 0;
+    try {
+      const parts = await Promise.all(
+        shares.map(({ s0, s1, Tmax }, i): Promise<DecodeResult> | DecodeResult => {
+          if (Tmax === 0) {
+            // only empty sentences: nothing to decode
+            const none = Array.from({ length: s1 - s0 }, () => new Int32Array(0));
+            return { ids: none, probs: probabilities ? none.map(() => new Float64Array(0)) : undefined, sentenceProbs: probabilities && crf ? none.map(() => 1) : undefined };
+          }
+          const t0 = data.tokStart[s0], t1 = data.tokStart[s1];
+          const part: LstmData = {
+            tokStart: data.tokStart.slice(s0, s1 + 1).map((x) => x - t0),
+            ids: data.ids.map((a) => a.slice(t0, t1)),
+            rare: data.rare.slice(t0, t1),
+            labels: data.labels.slice(t0, t1),
+          };
+          const w = new Worker(script, { workerData: { module, memory, layout: L, wOffset, scratchOffset: scratch[i], Tmax, data: part, probabilities } satisfies DecodeJob });
+          workers.push(w);
+          return workerResult(w, i);
+        }),
+      );
+      return {
+        ids: parts.flatMap((p) => p.ids),
+        probs: probabilities ? parts.flatMap((p) => p.probs!) : undefined,
+        sentenceProbs: probabilities && crf ? parts.flatMap((p) => p.sentenceProbs!) : undefined,
+      };
+    } finally {
+      // done or failed: none is left running
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
   }
 
   evaluate(data: string | Sentence[]): Score {
@@ -209,15 +227,13 @@ export class LstmTagger {
   }
 }
 
-/** One decode worker: its result, or an error naming it. */
-function runDecodeWorker(script: string, job: DecodeJob, i: number): Promise<DecodeResult> {
+/** One decode worker's result, or an error naming it. */
+function workerResult(w: Worker, i: number): Promise<DecodeResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(script, { workerData: job });
     let done = false;
     w.once('message', (r: DecodeResult) => {
       done = true;
       resolve(r);
-      void w.terminate();
     });
     w.once('error', (e) => reject(new Error(`decode worker ${i} failed: ${e instanceof Error ? e.message : String(e)}`)));
     w.once('exit', (code) => {
