@@ -150,6 +150,8 @@ describe('asyngrad experiment crf', () => {
     const b = spawnSync(process.execPath, [cli, 'experiment', 'crf', '--data', options.dataDir, '--tasks', 'seg', '--out', join(dir, 'x')], { encoding: 'utf8' });
     expect(b.status, b.stderr).toBe(2);
     expect(b.stderr).toMatch(/--tasks seg: no data .*weibo/);
+    // a usage error leaves no output folder behind
+    expect(existsSync(join(dir, 'x'))).toBe(false);
     const c = spawnSync(process.execPath, [cli, 'experiment', 'svm'], { encoding: 'utf8' });
     expect(c.status).toBe(2);
     expect(c.stderr).toMatch(/crf, lstm or theorem/);

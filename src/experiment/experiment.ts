@@ -25,8 +25,9 @@ export interface ExperimentFiles {
 /** Checks that every task's data is in dataDir (naming what is missing) and returns the files to train on. */
 export function resolveData(o: ExperimentOptions): Map<string, TaskData> {
   const data = new Map<string, TaskData>();
-  for (const task of o.tasks) {
-    const f = findTaskData(o.dataDir, task);
+  // every task checked before anything is written (a usage error leaves no output folder behind)
+  const found = o.tasks.map((task) => ({ task, f: findTaskData(o.dataDir, task) }));
+  for (const { task, f } of found) {
     if (!f.data) {
       const have = availableTasks(o.dataDir);
       throw new ExperimentUsageError(
@@ -35,8 +36,8 @@ export function resolveData(o: ExperimentOptions): Map<string, TaskData> {
           `; tasks with data there: ${have.length ? have.join(', ') : 'none'}`,
       );
     }
-    data.set(task, limitTaskData(f.data, o.limit, o.out));
   }
+  for (const { task, f } of found) data.set(task, limitTaskData(f.data!, o.limit, o.out));
   return data;
 }
 
@@ -48,8 +49,8 @@ export async function runExperiment(
   if (o.sampling !== undefined && !SAMPLINGS.includes(o.sampling)) throw new ExperimentUsageError(`--sampling must be one of ${SAMPLINGS.join(', ')} (got "${o.sampling}")`);
   if (!o.threads.length || o.threads.some((k) => !Number.isInteger(k) || k < 1 || k > 64)) throw new ExperimentUsageError(`--threads must be integers from 1 to 64 (got ${o.threads.join(',')})`);
   const trainer = o.model === 'crf' ? crfTrainer : await loadLstmTrainer();
-  mkdirSync(o.out, { recursive: true });
   const data = resolveData(o);
+  mkdirSync(o.out, { recursive: true });
   const plan = buildPlan(o);
   const runs = await runAll(plan, data, o, trainer, hooks);
 
