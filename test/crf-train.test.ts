@@ -11,17 +11,12 @@ import { Rng } from '../src/runtime/rng.js';
 import { packageFile } from '../src/runtime/package-root.js';
 import { crfMarginals, crfNll, crfParamCount } from '../src/reference/crf.js';
 import { readColumnFile } from '../src/data/column.js';
-import { checkSelection, rng, testWasm } from './helpers.js';
+import { checkSelection, rng, testWasm, conllSubset } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-crf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The first n sentences of a bundled CoNLL-2000 file. */
-function subset(name: string, n: number): string {
-  const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');
-  const path = join(dir, `${name}-${n}`);
-  writeFileSync(path, text.split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
-  return path;
-}
+const subset = (name: string, n: number): string => conllSubset(dir, name, n);
 const train = subset('train.txt', 1500);
 const test = subset('test.txt', 300);
 /** Sentences [a, b) of a bundled CoNLL-2000 file. */

@@ -1,6 +1,9 @@
 // Test helpers: a kernels instance over a fresh shared memory, a seeded PRNG, and the check of
 // --keep-best / --patience against a run's dev history.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import { packageFile } from '../src/runtime/package-root.js';
 import { compileKernels, heapBase, instantiate, type Kernels } from '../src/runtime/wasm.js';
 
 export interface TestWasm {
@@ -49,4 +52,12 @@ export function checkSelection(devScores: number[], bestPass: number | undefined
   expect(bestPass).toBe(best + 1);
   expect(devScores.length).toBeLessThan(passes); // it did stop early
   expect(devScores.length - 1 - best).toBe(patience); // right after `patience` evaluations without a better one
+}
+
+/** The first n sentences of a bundled CoNLL-2000 file (train.txt, test.txt), written into dir. */
+export function conllSubset(dir: string, name: string, n: number): string {
+  const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');
+  const path = join(dir, `${name}-${n}`);
+  writeFileSync(path, text.split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
+  return path;
 }

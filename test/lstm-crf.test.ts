@@ -2,11 +2,11 @@
 // twins), the wasm pipeline against the twins, and training by the three engines on a CoNLL-2000
 // subset, with its model file, Viterbi decoding and probabilities.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rng, testWasm } from './helpers.js';
+import { rng, testWasm, conllSubset } from './helpers.js';
 import { chainScores, chainViterbi, chainXent, crfForwardBackward, crfScratchBytes } from '../src/reference/crf.js';
 import { lstmBackward, lstmCacheFloats, lstmForward, lstmParamCount, lstmScratchBytes, outputBackward, outputScores, softmaxParamCount, type Vec } from '../src/reference/lstm.js';
 import { trainLstm, type TrainLstmOptions } from '../src/train/train-lstm.js';
@@ -102,12 +102,7 @@ describe('Bi-LSTM-CRF gradients', () => {
 
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-lstm-crf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function subset(name: string, n: number): string {
-  const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');
-  const path = join(dir, `${name}-${n}`);
-  writeFileSync(path, text.split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
-  return path;
-}
+const subset = (name: string, n: number): string => conllSubset(dir, name, n);
 
 describe('Bi-LSTM-CRF training', () => {
   const base: TrainLstmOptions = { task: 'chunking', train: subset('train.txt', 400), test: subset('test.txt', 100), mode: 'serial', threads: 1, passes: 3, hidden: 24, seed: 2, lr: 0.005, output: 'crf' };

@@ -1,11 +1,11 @@
 // Dropout for the Bi-LSTM (--dropout P): the vmul kernel against its twin; the gradient of a network
 // with fixed masks on the inputs and the LSTM outputs (where src/models/lstm/gradient.ts puts them)
 // against finite differences; and training with it (off is bit-identical to before, resume is exact).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rng, testWasm } from './helpers.js';
+import { rng, testWasm, conllSubset } from './helpers.js';
 import { vmul } from '../src/reference/linalg.js';
 import { lstmBackward, lstmCacheFloats, lstmForward, lstmParamCount, softmaxParamCount, softmaxXent } from '../src/reference/lstm.js';
 import { trainLstm, type TrainLstmOptions } from '../src/train/train-lstm.js';
@@ -14,7 +14,6 @@ import { lstmGradient } from '../src/models/lstm/gradient.js';
 import { encode, taskInputs, Vocab } from '../src/models/lstm/inputs.js';
 import { ArenaLayout } from '../src/runtime/arena.js';
 import { compileKernels, heapBase, instantiate } from '../src/runtime/wasm.js';
-import { packageFile } from '../src/runtime/package-root.js';
 
 const r = rng(9);
 const rand = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
@@ -144,12 +143,7 @@ describe('dropout in the worker\'s gradient (src/models/lstm/gradient.ts)', () =
 
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-dropout-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function subset(name: string, n: number): string {
-  const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');
-  const path = join(dir, `${name}-${n}`);
-  writeFileSync(path, text.split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
-  return path;
-}
+const subset = (name: string, n: number): string => conllSubset(dir, name, n);
 
 describe('training with dropout', () => {
   const base: TrainLstmOptions = { task: 'chunking', train: subset('train.txt', 200), test: subset('test.txt', 60), mode: 'serial', threads: 1, passes: 3, hidden: 16, seed: 4, lr: 0.005 };

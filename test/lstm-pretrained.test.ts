@@ -1,10 +1,11 @@
 // Pretrained embeddings for the Bi-LSTM (train --pretrained) and their export (dump --embeddings):
 // the reader of word2vec / GloVe / fastText text files, the rows they set, and the round trip.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { conllSubset } from './helpers.js';
 import { readPretrained } from '../src/models/lstm/pretrained.js';
 import { trainLstm, type TrainLstmOptions } from '../src/train/train-lstm.js';
 import { loadTagger } from '../src/models/load.js';
@@ -20,10 +21,7 @@ const file = (name: string, text: string | Buffer) => {
   writeFileSync(p, text);
   return p;
 };
-function subset(name: string, n: number): string {
-  const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');
-  return file(`${name}-${n}`, text.split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
-}
+const subset = (name: string, n: number): string => conllSubset(dir, name, n);
 
 describe('reading pretrained vectors', () => {
   it('reads GloVe (no header) and word2vec/fastText (a "count dim" header) files alike', () => {

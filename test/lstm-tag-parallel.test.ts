@@ -1,10 +1,11 @@
 // Bi-LSTM tagging on worker threads (predictAsync, tag --threads): each thread decodes a range of the
 // sentences over the one shared copy of the weights, and the results are those of one thread.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { conllSubset } from './helpers.js';
 import { trainLstm } from '../src/train/train-lstm.js';
 import { trainCrf } from '../src/train/train-crf.js';
 import { readColumnFile } from '../src/data/column.js';
@@ -12,12 +13,7 @@ import { packageFile } from '../src/runtime/package-root.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-tagpar-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function subset(name: string, n: number): string {
-  const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');
-  const path = join(dir, `${name}-${n}`);
-  writeFileSync(path, text.split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
-  return path;
-}
+const subset = (name: string, n: number): string => conllSubset(dir, name, n);
 
 describe('Bi-LSTM tagging on worker threads', () => {
   const train = subset('train.txt', 120), test = subset('test.txt', 61);

@@ -7,18 +7,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { trainLstm, type TrainLstmOptions } from '../src/train/train-lstm.js';
 import { loadTagger } from '../src/models/load.js';
 import { readColumnFile } from '../src/data/column.js';
-import { checkSelection } from './helpers.js';
+import { checkSelection, conllSubset } from './helpers.js';
 import { Vocab, taskInputs, encode } from '../src/models/lstm/inputs.js';
 import { packageFile } from '../src/runtime/package-root.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-lstm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function subset(name: string, n: number): string {
-  const text = readFileSync(packageFile('data', 'conll2000', name), 'utf8');
-  const path = join(dir, `${name}-${n}`);
-  writeFileSync(path, text.split(/\n\s*\n/).slice(0, n).join('\n\n') + '\n');
-  return path;
-}
+const subset = (name: string, n: number): string => conllSubset(dir, name, n);
 const base: TrainLstmOptions = { task: 'chunking', train: subset('train.txt', 400), test: subset('test.txt', 100), mode: 'serial', threads: 1, passes: 3, hidden: 24, seed: 2, lr: 0.005 };
 
 describe('Bi-LSTM training', () => {
