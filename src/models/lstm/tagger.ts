@@ -35,6 +35,9 @@ export interface LstmHeader {
   training?: Record<string, unknown>;
 }
 
+/** The fewest tokens worth a decode worker (starting one costs about what decoding this many does). */
+const MIN_TOKENS_PER_WORKER = 256;
+
 export class LstmTagger {
   private readonly vocabs: Vocab[];
   private readonly labelIndex: Map<string, number>;
@@ -110,13 +113,10 @@ export class LstmTagger {
     return tags.map((t, i) => ({ tags: t, probability: crf ? seq[i] : probs[i].reduce((a, p) => a * p, 1), marginals: Array.from(probs[i]) }));
   }
 
-  /** The encoded sentences (after the column check) and the longest one's length. */
-  private encoded(sentences: Sentence[]): { data: LstmData; Tmax: number } {
+  /** The encoded sentences, after the column check. */
+  private encoded(sentences: Sentence[]): LstmData {
     if (this.header.columns !== undefined) checkObservationColumns(sentences, this.header.columns, 'the model was trained on');
-    const data = encode(sentences, this.shape, this.vocabs, (t) => this.labelIndex.get(t) ?? -1);
-    let Tmax = 1;
-    for (let s = 0; s + 1 < data.tokStart.length; s++) Tmax = Math.max(Tmax, data.tokStart[s + 1] - data.tokStart[s]);
-    return { data, Tmax };
+    return encode(sentences, this.shape, this.vocabs, (t) => this.labelIndex.get(t) ?? -1);
   }
 
   /**
@@ -125,12 +125,20 @@ export class LstmTagger {
    */
   private async decodeParallel(sentences: Sentence[], threads: number, probabilities: boolean): Promise<DecodeResult> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WORKERS) throw new OptionError(`--threads must be an integer from 1 to ${MAX_WORKERS} (got ${threads})`);
-    const { data } = this.encoded(sentences);
+    const data = this.encoded(sentences);
     const S = sentences.length;
-    const n = Math.max(1, Math.min(threads, S));
+    const total = data.tokStart[S];
+    // a worker costs tens of milliseconds to start, the decoding of a few hundred tokens: small
+    // inputs are decoded here, and each worker gets at least MIN_TOKENS_PER_WORKER tokens
+    const n = Math.max(1, Math.min(threads, S, Math.floor(total / MIN_TOKENS_PER_WORKER)));
+    if (n === 1) {
+      const probs: Float64Array[] | undefined = probabilities ? [] : undefined;
+      const sentenceProbs: number[] | undefined = probabilities ? [] : undefined;
+      const ids = this.decodeHere(data, probs, sentenceProbs);
+      return { ids, probs, sentenceProbs: probabilities && this.header.model === 'lstm-crf' ? sentenceProbs : undefined };
+    }
     const L = this.layout();
     // shares: contiguous ranges [b[i], b[i+1]) with about the same number of tokens
-    const total = data.tokStart[S];
     const b = [0];
     for (let i = 1, s = 0; i < n; i++) {
       while (s < S && data.tokStart[s] < (total * i) / n) s++;
@@ -190,7 +198,14 @@ export class LstmTagger {
   }
 
   private predictSentences(sentences: Sentence[], probs?: Float64Array[], sentenceProbs?: number[]): string[][] {
-    const { data, Tmax } = this.encoded(sentences);
+    const ids = this.decodeHere(this.encoded(sentences), probs, sentenceProbs);
+    return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
+  }
+
+  /** Decodes encoded sentences on this thread, over a fresh memory holding the weights. */
+  private decodeHere(data: LstmData, probs?: Float64Array[], sentenceProbs?: number[]): Int32Array[] {
+    let Tmax = 1;
+    for (let s = 0; s + 1 < data.tokStart.length; s++) Tmax = Math.max(Tmax, data.tokStart[s + 1] - data.tokStart[s]);
     const L = this.layout();
     const module = compileKernels();
     const arena = new ArenaLayout(heapBase(module));
@@ -198,8 +213,7 @@ export class LstmTagger {
     const scratch = arena.reserve('lstm decode scratch', lstmScratchLayout(L, Tmax).bytes);
     const memory = arena.createMemory();
     new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
-    const ids = decodeLstm(instantiate(module, memory), memory, wOffset, L, scratch, Tmax, data, probs, sentenceProbs);
-    return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
+    return decodeLstm(instantiate(module, memory), memory, wOffset, L, scratch, Tmax, data, probs, sentenceProbs);
   }
 
   save(path: string): void {
