@@ -20,6 +20,7 @@ export function registerTrain(program: Command): void {
     .option('--optimizer <o>', 'lstm: adam (β1 = β2 = 0.95, ε = 1e-4) or sgd', 'adam')
     .option('--embeddings <e>', 'lstm, serial/async: lazy (Adam moves the rows as dense does, but writes a row only when a sentence uses it, first with the momentum steps it missed, and all rows at the end of a pass) | sparse (only the rows a sentence used, no momentum in between) | dense (every row every update, as PyTorch\'s Adam over a dense nn.Embedding)', LSTM_DEFAULTS.embeddings)
     .option('--dropout <p>', 'lstm: dropout on the embeddings and the LSTM outputs in training (each value zeroed with probability p, the others scaled by 1/(1-p))', numberOption('--dropout', 0, 0.95))
+    .option('--clip <norm>', 'lstm, serial/async: scale each update\'s gradient to an L2 norm of at most this (PyTorch\'s clip_grad_norm_)', numberOption('--clip', 1e-12, 1e12))
     .option('--pretrained <file>', 'lstm: embeddings text file (word2vec, GloVe or fastText .vec format) to start the word table from (characters for seg); its vector size becomes the word embedding size, and its words join the vocabulary')
     .option('--pretrained-max <n>', 'lstm, with --pretrained: add at most the file\'s first n entries (the most frequent) that are not training words to the vocabulary; training words\' entries are used wherever they are', intOption('--pretrained-max', 0, 2 ** 31))
     .option('--batch <n>', 'lstm, serial/async: sentences per update, their gradients summed (default 1: per-sentence updates, as in the paper)', intOption('--batch', 1, 65536), 1)
@@ -102,7 +103,7 @@ export function registerTrain(program: Command): void {
       };
       const keepModel = o.out !== undefined;
       const result = await (lstm
-        ? trainLstm({ output: o.model === 'lstm-crf' ? 'crf' : 'softmax', task, train: trainPath, test: testPath, dev: o.dev, keepBest: o.keepBest, patience: o.patience, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, pretrained: o.pretrained, pretrainedMax: o.pretrainedMax, dropout: o.dropout, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepModel, ...common })
+        ? trainLstm({ output: o.model === 'lstm-crf' ? 'crf' : 'softmax', task, train: trainPath, test: testPath, dev: o.dev, keepBest: o.keepBest, patience: o.patience, mode: o.mode, threads: o.threads, sampling: o.sampling, passes, seed: o.seed, hidden: o.hidden, optimizer: o.optimizer, batch: o.batch, embeddings: o.embeddings, pretrained: o.pretrained, pretrainedMax: o.pretrainedMax, dropout: o.dropout, clip: o.clip, lr: o.lr, decay: o.decay, account: o.account, evalEvery: o.evalEvery, checkpoint, checkpointEvery: o.checkpointEvery, resume: o.resume, signal: interrupt.signal, keepModel, ...common })
         : trainCrf({
         task,
         model: o.model,
@@ -207,8 +208,9 @@ function checkApplicable(o: Record<string, unknown>, given: (name: string) => bo
   const crf = o.model === 'crf' || o.model === 'dense-crf';
   only(['template', 'l2', 'sr', 'minCount'], crf, '--model crf and dense-crf');
   only(['edgeAbove', 'edgeTop'], o.model === 'dense-crf', '--model dense-crf');
-  only(['hidden', 'optimizer', 'embeddings', 'pretrained', 'pretrainedMax', 'dropout'], isLstm(o.model), '--model lstm and lstm-crf');
+  only(['hidden', 'optimizer', 'embeddings', 'pretrained', 'pretrainedMax', 'dropout', 'clip'], isLstm(o.model), '--model lstm and lstm-crf');
   if (given('edgeAbove') && given('edgeTop')) throw new UsageError('--edge-above and --edge-top are two rules for the same choice: give one');
+  if (given('clip') && o.mode === 'sync') throw new UsageError('--clip applies to --mode serial and async (a sync round sums its gradients slice by slice, so no worker sees their norm)');
   if (o.mode === 'serial') {
     if (given('sampling')) throw new UsageError('--sampling applies to --mode async and sync (serial always visits every sentence once a pass)');
     if (given('threads') && o.threads !== 1) throw new UsageError(`--threads ${o.threads}: --mode serial runs one thread`);

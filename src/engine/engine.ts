@@ -60,6 +60,11 @@ export interface EngineOptions {
    * (the Bi-LSTM); sync mode's batch is its thread count.
    */
   batch?: number;
+  /**
+   * serial and async, buffered gradients: scale each update's gradient (the batch's sum) so that its
+   * L2 norm is at most this, as PyTorch's clip_grad_norm_ (default 0: off)
+   */
+  clip?: number;
 }
 
 export interface WorkerPassStats {
@@ -124,6 +129,9 @@ export class Engine {
     const batch = options.batch ?? 1;
     if (!Number.isInteger(batch) || batch < 1 || batch > 65536) throw new OptionError(`--batch must be an integer from 1 to 65536 (got ${options.batch})`);
     if (batch > 1 && mode === 'sync') throw new OptionError('--batch applies to serial and async modes (a sync round already sums one gradient per thread)');
+    const clip = options.clip ?? 0;
+    if (typeof clip !== 'number' || !(clip >= 0 && Number.isFinite(clip))) throw new OptionError(`--clip must be a number from 0 (off) (got ${options.clip})`);
+    if (clip > 0 && mode === 'sync') throw new OptionError('--clip applies to serial and async modes (a sync round sums its gradients slice by slice, so no worker sees their norm)');
     const module = compileKernels();
     const arena = new ArenaLayout(heapBase(module));
     const mplan = model.reserve(arena);
@@ -169,7 +177,8 @@ export class Engine {
     const memory = arena.createMemory();
     const kernels = instantiate(module, memory);
     model.fill(memory, mplan, kernels);
-    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused, orderOffset, batch, lazy };
+    if (clip > 0 && fused) throw new OptionError('--clip needs buffered gradients: this model takes fused SGD steps');
+    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused, orderOffset, batch, lazy, clip };
     const ctl = new Int32Array(memory.buffer, 0, 4096);
     ctl[Ctl.WORKERS] = workers;
     ctl[Ctl.ACCOUNT] = (options.account ?? mode !== 'serial') ? 1 : 0;

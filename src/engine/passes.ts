@@ -37,11 +37,31 @@ function writeTag(c: WorkerContext, account: number): number {
   return (c.writes << TAG_SHIFT) | (c.index << 1);
 }
 
+/**
+ * Scales the worker's gradient (the blocks of its touched list, each listed once) so that its L2
+ * norm is at most plan.clip, as PyTorch's clip_grad_norm_ does before the optimizer step.
+ */
+function clipGradient(c: WorkerContext, count: number): void {
+  const { plan, k } = c;
+  const slot = plan.slots[c.index];
+  const list = new Int32Array(c.ctl.buffer, slot.listOffset, count * 3);
+  let sq = 0;
+  for (let e = 0; e < count; e++) {
+    const at = slot.gOffset + list[3 * e] * 4;
+    sq += k.dot(list[3 * e + 1], at, at);
+  }
+  const norm = Math.sqrt(sq);
+  if (!(norm > plan.clip)) return;
+  const a = plan.clip / norm;
+  for (let e = 0; e < count; e++) k.scal(list[3 * e + 1], a, slot.gOffset + list[3 * e] * 4);
+}
+
 /** One optimizer step on this worker's gradient; returns 1 if its write overlapped another write. */
 function applyOwn(c: WorkerContext, count: number, lr: number, account: number): number {
   const tag = writeTag(c, account);
   const { plan, k } = c;
   const slot = plan.slots[c.index];
+  if (plan.clip > 0) clipGradient(c, count);
   const w = plan.model.wOffset;
   const opt = plan.optimizer;
   if (opt.kind === 'sgd') {

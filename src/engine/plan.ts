@@ -62,4 +62,6 @@ export interface RunPlan {
   batch: number;
   /** Adam catches the model's lazyRows up when they are next used and at the end of each pass */
   lazy: boolean;
+  /** > 0: each update's gradient is scaled to an L2 norm of at most this (serial and async) */
+  clip: number;
 }

@@ -40,7 +40,7 @@ export function writeCheckpoint(path: string, header: Omit<CheckpointHeader, 'fo
 const OPTION_FLAGS: Record<string, string> = {
   task: '--task', model: '--model', mode: '--mode', threads: '--threads', sampling: '--sampling', seed: '--seed',
   lr0: '--lr', decay: '--decay', l2: '--l2', sr: '--sr', skip: 'skip', average: 'average', H: '--hidden',
-  optimizer: '--optimizer', batch: '--batch', dropout: '--dropout', embeddings: '--embeddings', keepBest: '--keep-best', patience: '--patience',
+  optimizer: '--optimizer', batch: '--batch', dropout: '--dropout', clip: '--clip', embeddings: '--embeddings', keepBest: '--keep-best', patience: '--patience',
   dims: 'the embedding sizes', pretrainedMax: '--pretrained-max',
 };
 /** Fingerprint keys that are hashes or counts of inputs: named, their values meaningless to show. */

@@ -44,6 +44,11 @@ export interface TrainLstmOptions {
    * probability, the others scaled by 1/(1-p) (default 0: none, as the paper)
    */
   dropout?: number;
+  /**
+   * serial and async: scale each update's gradient so that its L2 norm is at most this, as PyTorch's
+   * clip_grad_norm_ (default 0: off)
+   */
+  clip?: number;
   optimizer?: 'adam' | 'sgd';
   /**
    * sentences per update (default 1, the paper's per-sentence updates): each worker sums the
@@ -157,7 +162,7 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmRes
   };
   o.onReady?.(info);
   const engine = await Engine.create(model, {
-    mode: o.mode, threads: o.threads, seed, account: o.account, sampling: o.sampling, batch: o.batch,
+    mode: o.mode, threads: o.threads, seed, account: o.account, sampling: o.sampling, batch: o.batch, clip: o.clip,
     optimizer: optimizer === 'adam' ? { kind: 'adam', beta1: 0.95, beta2: 0.95, eps: 1e-4 } : { kind: 'sgd' },
   });
   const history: PassReport[] = [];
@@ -178,6 +183,7 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmRes
       // rare words' UNK draws from (seed, worker, pass) since session 8 (before: from an address)
       unkDraws: 'worker',
       ...(dropout > 0 ? { dropout } : {}),
+      ...(o.clip ? { clip: o.clip } : {}),
       ...(pretrained ? { pretrained: crc32(new Uint8Array(pretrained.vectors.buffer)), dims: shape.fields.map((f) => f.dim), ...(max !== undefined ? { pretrainedMax: max } : {}) } : {}),
       ...selectionFingerprint(selection, dev?.sents),
     };
@@ -205,6 +211,7 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmRes
         training: {
           mode: o.mode, ...run, passes: passesDone, optimizer, batch: o.batch ?? 1, embeddings, lr: lr0, decay, seed,
           ...(dropout > 0 ? { dropout } : {}),
+          ...(o.clip ? { clip: o.clip } : {}),
           ...(pretrained ? { pretrained: o.pretrained, pretrained_vectors: pretrained.words.length } : {}),
         },
       };
