@@ -163,6 +163,8 @@ export class Engine {
     }
     // The fused SGD step writes straight into w: no gradient buffer or touched list to reserve.
     const fused = mplan.fusedSgd === true && optimizer.kind === 'sgd' && mode !== 'sync' && !options.buffered && batch === 1;
+    // before any memory is made: a clip needs the gradient's norm from a touched list that lists each block once
+    if (clip > 0 && (fused || !mplan.uniqueList)) throw new OptionError(`--clip: this model (${mplan.kind}) ${fused ? 'takes fused SGD steps' : 'lists some gradient blocks more than once'}, so its gradient's norm is not at hand; clipping is for the Bi-LSTM`);
     const slots: WorkerSlot[] = [];
     for (let i = 0; i < workers; i++) {
       slots.push({
@@ -177,7 +179,6 @@ export class Engine {
     const memory = arena.createMemory();
     const kernels = instantiate(module, memory);
     model.fill(memory, mplan, kernels);
-    if (clip > 0 && fused) throw new OptionError('--clip needs buffered gradients: this model takes fused SGD steps');
     const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused, orderOffset, batch, lazy, clip };
     const ctl = new Int32Array(memory.buffer, 0, 4096);
     ctl[Ctl.WORKERS] = workers;

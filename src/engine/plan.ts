@@ -26,6 +26,8 @@ export interface ModelPlan {
   fusedSgd?: boolean;
   /** grad(s, account, append = true) adds to the buffer and list (mini-batches, see EngineOptions.batch) */
   batchable?: boolean;
+  /** every block appears once in a touched list, so the list gives the gradient's norm (--clip) */
+  uniqueList?: boolean;
   /**
    * rows that Adam may update lazily (--embeddings lazy): touched-list entries with stamp >= rowStamp
    * are rows, row = stamp - rowStamp, numbered through the tables in order (floats offset, dim, rows)

@@ -59,7 +59,9 @@ export function readCheckpoint(path: string, fingerprint: Record<string, unknown
   if (header?.format !== 'asyngrad-checkpoint') throw new ModelFileError(path, 'not an asyngrad checkpoint');
   // the keys of both: an option the checkpoint was made with and this run lacks differs too
   const keys = [...new Set([...Object.keys(fingerprint), ...Object.keys(header.fingerprint ?? {})])];
-  const diff = keys.filter((k) => JSON.stringify(fingerprint[k]) !== JSON.stringify(header.fingerprint?.[k]));
+  // null and absent are the same "not set" (a session-9 build stored pretrainedMax: null)
+  const value = (x: unknown) => JSON.stringify(x ?? null);
+  const diff = keys.filter((k) => value(fingerprint[k]) !== value(header.fingerprint?.[k]));
   if (diff.length) {
     // options by the flag that sets them, with both values; data and features by what they are
     const show = (k: string) => {

@@ -35,6 +35,7 @@ export class LogRegModel implements TrainableModel {
       numSamples: N,
       stampCount: C + 1,
       listCapacity: C + 1,
+      uniqueList: true,
       scratchBytes: logregScratchBytes(C, D),
       data: {
         C,

@@ -156,6 +156,8 @@ export class LstmModel implements TrainableModel {
       listCapacity: 3 + L.dims.length * this.maxLen,
       maxListCapacity: 3 + rows,
       batchable: true,
+      // the three dense blocks, then each row (or, with dense embeddings, each table) once a batch
+      uniqueList: true,
       // embedding row r (numbered through the fields' tables) has stamp 3 + r
       lazyRows: this.embeddings === 'lazy' ? { rowStamp: 3, tables: L.dims.map((dim, i) => ({ offset: L.embOff[i], dim, rows: L.vocab[i] })) } : undefined,
       // scratch: the sentence buffers, then a per-row marker (dedupes embedding rows in the list)
