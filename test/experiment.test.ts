@@ -140,6 +140,24 @@ describe('asyngrad experiment crf', () => {
     }
   });
 
+  it('experiment lstm --lstm lstm-crf runs the Bi-LSTM-CRF: its runs\' fingerprints say so, softmax runs\' do not', async () => {
+    const lout = join(dir, 'out-lstm-crf');
+    const o: ExperimentOptions = { model: 'lstm', dataDir: options.dataDir, tasks: ['chunking'], threads: [2], passes: 1, out: lout, sr: 0, seed: 1, crf: 'dense-crf', hidden: 8, limit: 40, lstmOutput: 'crf', cores: 2 };
+    const { results, files } = await runExperiment(o);
+    expect(results.runs.length).toBeGreaterThan(0);
+    for (const r of results.runs) expect(r.fingerprint).toMatchObject({ output: 'crf' });
+    expect(readFileSync(files.report, 'utf8')).toMatch(/^# AsynGrad experiment: Bi-LSTM-CRF/);
+    const data = { task: 'chunking' as const, train: results.runs[0].data.train, test: results.runs[0].data.test, testSplit: 'test' as const, corpus: results.runs[0].data.corpus };
+    expect('output' in fingerprint(results.runs[0].spec, data, { ...o, lstmOutput: undefined })).toBe(false);
+    // the model trained is the CRF one: C x C transition weights more than the softmax run's
+    const soft = await runExperiment({ ...o, out: join(dir, 'out-lstm'), lstmOutput: undefined });
+    const C = results.runs[0].info.labels;
+    expect(results.runs[0].info.params - soft.results.runs[0].info.params).toBe(C * C);
+    const cli = spawnSync(process.execPath, [packageFile('dist', 'cli.js'), 'experiment', 'lstm', '--data', options.dataDir, '--lstm', 'gru', '--out', join(dir, 'y')], { encoding: 'utf8' });
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toMatch(/--lstm must be lstm or lstm-crf/);
+  });
+
   it('the CLI refuses a task without data and an unknown model with exit code 2', () => {
     const cli = packageFile('dist', 'cli.js');
     const empty = join(dir, 'empty');

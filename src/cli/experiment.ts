@@ -52,6 +52,7 @@ export function registerExperiment(program: Command): void {
     .option('--crf <kind>', 'crf: dense-crf (the paper\'s rich edge features) or crf (standard linear-chain)', 'dense-crf')
     .option('--sampling <s>', 'shuffle (each pass visits every sentence once) | uniform (the paper\'s draws with replacement)', 'shuffle')
     .option('--hidden <n>', 'lstm: hidden size per direction (default: per task)', intOption('--hidden', 1, 4096))
+    .option('--lstm <kind>', 'lstm: lstm (the paper\'s softmax per token) or lstm-crf (a CRF over the tag scores)', 'lstm')
     .option('--theorem', 'also run the Theorem 1 check on the L2 logistic model', false)
     .option('--epsilon <e>', 'theorem: target ε on E[f(w_t) − f(w*)] (default: 2% of f(w0) − f(w*))', numberOption('--epsilon', 1e-12, 1e6))
     .option('--beta <b>', 'theorem: β ≥ 1 in γ = (cε − 2τq)/(βqκ²)', numberOption('--beta', 1, 1e6), 1)
@@ -76,12 +77,13 @@ export function registerExperiment(program: Command): void {
         const tasks: TaskName[] = o.tasks ? taskList(o.tasks) : availableTasks(dataDir);
         if (!tasks.length) throw new UsageError(`--data ${dataDir}: no task has data there (expected conll2000/, ud-ewt-pos/ or weibo/ with train and test files)`);
         if (o.crf !== 'dense-crf' && o.crf !== 'crf') throw new UsageError(`--crf must be dense-crf or crf (got "${o.crf}")`);
+        if (o.lstm !== 'lstm' && o.lstm !== 'lstm-crf') throw new UsageError(`--lstm must be lstm or lstm-crf (got "${o.lstm}")`);
         const over = o.threads.filter((k: number) => k > cores);
         if (over.length) console.error(`note: ${over.join(', ')} thread(s) > ${cores} cores: those runs are marked oversubscribed`);
         const { results, files } = await runExperiment(
           {
             model: model as ExperimentModel, dataDir, tasks, threads: o.threads, passes: o.passes ?? DEFAULT_PASSES[model as ExperimentModel], out,
-            sr: model === 'crf' ? o.sr : 0, limit: o.limit, seed: o.seed, crf: o.crf, hidden: o.hidden, sampling: o.sampling, cores,
+            sr: model === 'crf' ? o.sr : 0, limit: o.limit, seed: o.seed, crf: o.crf, hidden: o.hidden, ...(o.lstm === 'lstm-crf' ? { lstmOutput: 'crf' as const } : {}), sampling: o.sampling, cores,
             command: ['asyngrad', ...process.argv.slice(2)].map((a) => (/^[\w.,/=:-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '),
           },
           {

@@ -25,6 +25,8 @@ export interface ExperimentOptions {
   crf: 'dense-crf' | 'crf';
   /** Bi-LSTM hidden size per direction (default: per task) */
   hidden?: number;
+  /** Bi-LSTM output layer: the paper's softmax per token (default) or a CRF over the tag scores (the Bi-LSTM-CRF) */
+  lstmOutput?: 'softmax' | 'crf';
   /** the command line that made the experiment (printed in the report) */
   command?: string;
   /** how passes pick sentences (default 'shuffle') */

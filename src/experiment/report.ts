@@ -56,7 +56,7 @@ export function renderReport(res: ExperimentResults, files: { figures: string[];
   const isCrf = o.model === 'crf';
   const tasks = o.tasks.filter((t) => res.runs.some((r) => r.spec.task === t));
   const lines: string[] = [];
-  const title = isCrf ? (o.crf === 'dense-crf' ? 'dense CRF' : 'linear-chain CRF') : 'Bi-LSTM';
+  const title = isCrf ? (o.crf === 'dense-crf' ? 'dense CRF' : 'linear-chain CRF') : o.lstmOutput === 'crf' ? 'Bi-LSTM-CRF' : 'Bi-LSTM';
   lines.push(`# AsynGrad experiment: ${title}`, '');
   lines.push(
     `Generated ${res.createdAt} on ${m.cpu} (${m.cores} cores, ${m.platform}, Node ${m.node}). ` +

@@ -54,6 +54,8 @@ export function fingerprint(spec: RunSpec, data: TaskData, o: ExperimentOptions)
     test: { bytes: test.bytes, crc32: test.crc32 },
     // Bi-LSTM only (a CRF run's fingerprint stays as it was, so its saved runs stay valid)
     ...(spec.model === 'lstm' ? { embeddings: LSTM_DEFAULTS.embeddings } : {}),
+    // the Bi-LSTM-CRF only (softmax runs keep their fingerprint, so their saved runs stay valid)
+    ...(spec.model === 'lstm' && o.lstmOutput === 'crf' ? { output: 'crf' } : {}),
   };
 }
 

@@ -58,6 +58,7 @@ export async function loadLstmTrainer(): Promise<Trainer> {
       passes: spec.passes,
       seed: spec.seed,
       hidden: o.hidden,
+      output: o.lstmOutput ?? 'softmax',
       optimizer: 'adam',
       signal: cb.signal,
       onPass: cb.onPass,
