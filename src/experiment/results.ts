@@ -35,6 +35,8 @@ export interface Fingerprint {
   hidden: number | null;
   /** Bi-LSTM embedding updates (the trainer's default, LSTM_DEFAULTS.embeddings) */
   embeddings?: string;
+  /** 'crf' for the Bi-LSTM-CRF (absent for the softmax output, as in runs saved before it existed) */
+  output?: string;
   /** the training defaults the run used (CRF: SGD rate, decay, L2 of the task; Bi-LSTM: Adam rate,
    * decay), so that a changed default makes a saved run stale instead of silently reused */
   rates: { lr: number; decay: number; l2: number | null };
