@@ -3,7 +3,6 @@
 // one pass on the first 500 training sentences at the default size, H = 280: decoding costs the same
 // whatever the training) at 1..K threads, interleaved rounds; one JSON line per thread count with the
 // median seconds, sentences and tokens per second and the speed-up over 1 thread.
-import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { flag } from './args.js';
@@ -13,12 +12,13 @@ import { readColumnFile } from '../src/data/column.js';
 import { loadTagger } from '../src/models/load.js';
 import { LstmTagger } from '../src/models/lstm/tagger.js';
 import { trainLstm } from '../src/train/train-lstm.js';
+import { defaultThreads } from '../src/engine/engine.js';
 
 export async function benchTag(args: string[]): Promise<void> {
   const dataDir = flag(args, '--data') ?? packageFile('data', 'conll2000');
   const test = join(dataDir, 'test.txt'), train = join(dataDir, 'train.txt');
   for (const p of [train, test]) if (!existsSync(p)) throw new Error(`--data ${dataDir}: ${p} not found (expects CoNLL-2000 train.txt and test.txt)`);
-  const maxThreads = Number(flag(args, '--threads') ?? Math.min(availableParallelism(), 64));
+  const maxThreads = Number(flag(args, '--threads') ?? defaultThreads());
   const rounds = Number(flag(args, '--rounds') ?? 3);
   if (!Number.isInteger(maxThreads) || maxThreads < 1 || maxThreads > 64) throw new Error(`--threads must be an integer from 1 to 64 (got ${flag(args, '--threads')})`);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer (got ${flag(args, '--rounds')})`);

@@ -21,6 +21,8 @@ export interface WorkerContext {
   writes: number;
   /** this worker's Adam steps so far (lazy rows count the steps they missed in it) */
   ownSteps: number;
+  /** the whole shared memory as i32, made on first use (reading the touched list from JS) */
+  i32?: Int32Array;
 }
 
 // tag bits: [0] writing flag, [1, TAG_SHIFT) worker index, [TAG_SHIFT, 32) the worker's write count
@@ -44,16 +46,18 @@ function writeTag(c: WorkerContext, account: number): number {
 function clipGradient(c: WorkerContext, count: number): void {
   const { plan, k } = c;
   const slot = plan.slots[c.index];
-  const list = new Int32Array(c.ctl.buffer, slot.listOffset, count * 3);
+  // a view made once per worker, not per update
+  const i32 = (c.i32 ??= new Int32Array(c.ctl.buffer));
+  const list = slot.listOffset / 4;
   let sq = 0;
-  for (let e = 0; e < count; e++) {
-    const at = slot.gOffset + list[3 * e] * 4;
-    sq += k.dot(list[3 * e + 1], at, at);
+  for (let e = list; e < list + 3 * count; e += 3) {
+    const at = slot.gOffset + i32[e] * 4;
+    sq += k.dot(i32[e + 1], at, at);
   }
   const norm = Math.sqrt(sq);
   if (!(norm > plan.clip)) return;
   const a = plan.clip / norm;
-  for (let e = 0; e < count; e++) k.scal(list[3 * e + 1], a, slot.gOffset + list[3 * e] * 4);
+  for (let e = list; e < list + 3 * count; e += 3) k.scal(i32[e + 1], a, slot.gOffset + i32[e] * 4);
 }
 
 /** One optimizer step on this worker's gradient; returns 1 if its write overlapped another write. */

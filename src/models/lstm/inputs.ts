@@ -66,11 +66,8 @@ export class Vocab {
       for (let t = 0; t < s.tokens.length; t++) {
         const x = field.value(s, t);
         const id = v.index.get(x);
-        if (id === undefined) {
-          v.index.set(x, v.values.length);
-          v.values.push(x);
-          v.counts.push(1);
-        } else v.counts[id]++;
+        if (id === undefined) v.add(x, 1);
+        else v.counts[id]++;
       }
     }
     return v;
@@ -78,12 +75,15 @@ export class Vocab {
 
   static fromValues(values: readonly string[]): Vocab {
     const v = new Vocab();
-    for (let i = 1; i < values.length; i++) {
-      v.index.set(values[i], i);
-      v.values.push(values[i]);
-      v.counts.push(1);
-    }
+    for (let i = 1; i < values.length; i++) v.add(values[i], 1);
     return v;
+  }
+
+  /** Appends a value with the next id. */
+  private add(x: string, count: number): void {
+    this.index.set(x, this.values.length);
+    this.values.push(x);
+    this.counts.push(count);
   }
 
   get size(): number {
@@ -92,12 +92,7 @@ export class Vocab {
 
   /** Adds values not in the vocabulary (count 0: never seen in training), in order. */
   extend(values: readonly string[]): void {
-    for (const x of values) {
-      if (this.index.has(x)) continue;
-      this.index.set(x, this.values.length);
-      this.values.push(x);
-      this.counts.push(0);
-    }
+    for (const x of values) if (!this.index.has(x)) this.add(x, 0);
   }
 
   id(x: string): number {

@@ -87,13 +87,13 @@ export class LstmTagger {
    */
   async predictAsync(sentences: readonly SentenceInput[], opts: { threads?: number } = {}): Promise<string[][]> {
     const r = await this.decodeParallel(sentences.map(toSentence), opts.threads ?? defaultThreads(), false);
-    return r.ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
+    return this.labelsOf(r.ids);
   }
 
   /** predictWithProbabilities on worker threads, as predictAsync: the same results. */
   async predictWithProbabilitiesAsync(sentences: readonly SentenceInput[], opts: { threads?: number } = {}): Promise<TaggedWithProbabilities[]> {
     const r = await this.decodeParallel(sentences.map(toSentence), opts.threads ?? defaultThreads(), true);
-    return this.withProbabilities(r.ids.map((row) => Array.from(row, (y) => this.header.labels[y])), r.probs!, r.sentenceProbs!);
+    return this.withProbabilities(this.labelsOf(r.ids), r.probs!, r.sentenceProbs!);
   }
 
   /**
@@ -152,12 +152,7 @@ export class LstmTagger {
       return { s0, s1, Tmax };
     });
     // each share's scratch is sized by its own longest sentence; a share with no tokens needs none
-    const module = compileKernels();
-    const arena = new ArenaLayout(heapBase(module));
-    const wOffset = arena.reserve('lstm weights', this.weights.length * 4);
-    const scratch = shares.map((sh, i) => (sh.Tmax > 0 ? arena.reserve(`lstm decode scratch ${i}`, lstmScratchLayout(L, sh.Tmax).bytes) : -1));
-    const memory = arena.createMemory();
-    new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
+    const { module, memory, wOffset, scratch } = this.decodeMemory(shares.map((sh) => sh.Tmax));
     const script = packageFile('dist', 'decode-worker.js');
     const workers: Worker[] = [];
     const crf = L.transOff >= 0;
@@ -198,22 +193,35 @@ export class LstmTagger {
   }
 
   private predictSentences(sentences: Sentence[], probs?: Float64Array[], sentenceProbs?: number[]): string[][] {
-    const ids = this.decodeHere(this.encoded(sentences), probs, sentenceProbs);
-    return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
+    return this.labelsOf(this.decodeHere(this.encoded(sentences), probs, sentenceProbs));
   }
 
   /** Decodes encoded sentences on this thread, over a fresh memory holding the weights. */
   private decodeHere(data: LstmData, probs?: Float64Array[], sentenceProbs?: number[]): Int32Array[] {
     let Tmax = 1;
     for (let s = 0; s + 1 < data.tokStart.length; s++) Tmax = Math.max(Tmax, data.tokStart[s + 1] - data.tokStart[s]);
+    const { module, memory, wOffset, scratch } = this.decodeMemory([Tmax]);
+    return decodeLstm(instantiate(module, memory), memory, wOffset, this.layout(), scratch[0], Tmax, data, probs, sentenceProbs);
+  }
+
+  /**
+   * A fresh shared memory holding the weights, and one decode scratch per entry of `Tmax` sized for
+   * sentences of up to that many tokens (-1 for 0: none).
+   */
+  private decodeMemory(Tmax: number[]): { module: WebAssembly.Module; memory: WebAssembly.Memory; wOffset: number; scratch: number[] } {
     const L = this.layout();
     const module = compileKernels();
     const arena = new ArenaLayout(heapBase(module));
     const wOffset = arena.reserve('lstm weights', this.weights.length * 4);
-    const scratch = arena.reserve('lstm decode scratch', lstmScratchLayout(L, Tmax).bytes);
+    const scratch = Tmax.map((t, i) => (t > 0 ? arena.reserve(`lstm decode scratch ${i}`, lstmScratchLayout(L, t).bytes) : -1));
     const memory = arena.createMemory();
     new Float32Array(memory.buffer, wOffset, this.weights.length).set(this.weights);
-    return decodeLstm(instantiate(module, memory), memory, wOffset, L, scratch, Tmax, data, probs, sentenceProbs);
+    return { module, memory, wOffset, scratch };
+  }
+
+  /** Label ids to label strings. */
+  private labelsOf(ids: Int32Array[]): string[][] {
+    return ids.map((row) => Array.from(row, (y) => this.header.labels[y]));
   }
 
   save(path: string): void {
