@@ -42,6 +42,7 @@
 import { axpy, dot, gemv, gemvT, ger } from './linalg';
 import { expCore4, f4, hsum4, pad4 } from './vmath';
 import { gemm_nn, gemm_nt, gemm_tn } from './gemm';
+import { adamBlock, writeBegin, writeEnd } from './block-step';
 
 const FTZ: f32 = 1e-25;
 
@@ -179,11 +180,20 @@ export function lstm_forward(W: usize, I: i32, H: i32, T: i32, X: usize, xstride
 // dX + 4*t*dxStride (I floats). scratch: lstmScratchBytes(H, T) bytes (layout above).
 // The recurrence needs only dh_prev = W_h^T dz_t (one gemvT of 4H x H per step); every dz_t is kept,
 // and the rest is done after it as three matrix products over all steps:
-//   dW_x += dZ^T X,  dW_h += dZ^T [h_prev rows],  dX += dZ W_x,  db += sum_t dz_t.
+//   dX += dZ W_x,  dW_x += dZ^T X,  dW_h += dZ^T [h_prev rows],  db += sum_t dz_t.
+// It is the two halves below in sequence: lstm_backward_dz (everything that reads W) and
+// lstm_weight_grad (the weight gradient, from dZ alone).
 export function lstm_backward(W: usize, I: i32, H: i32, T: i32, X: usize, xstride: i32, reverse: i32, cache: usize, dh: usize, dhStride: i32, dW: usize, dX: usize, dxStride: i32, scratch: usize): void {
+  lstm_backward_dz(W, I, H, T, X, xstride, reverse, cache, dh, dhStride, dX, dxStride, scratch);
+  lstm_weight_grad(I, H, T, X, xstride, reverse, cache, scratch, dW);
+}
+
+// The part of lstm_backward that reads W: the recurrence, leaving every dz_t in the scratch's dZ
+// (row t), and dX += dZ W_x unless dX == 0. W is not read after it returns, so a caller may update
+// W from dZ (lstm_weight_adam) while the scratch still holds it.
+export function lstm_backward_dz(W: usize, I: i32, H: i32, T: i32, X: usize, xstride: i32, reverse: i32, cache: usize, dh: usize, dhStride: i32, dX: usize, dxStride: i32, scratch: usize): void {
   const G = 4 * H;
   const lda = I + H;
-  const db = dW + f4(G * lda);
   const H4 = f4(H);
   const slotBytes = f4(6 * H);
   const dZ = scratch;
@@ -261,15 +271,62 @@ export function lstm_backward(W: usize, I: i32, H: i32, T: i32, X: usize, xstrid
       for (; k < H; k++) store<f32>(rec + f4(k), ftz1(load<f32>(rec + f4(k))));
     }
   }
-  for (let t = 0; t < T; t++) axpy(G, 1, dZ + <usize>t * f4(G), db);
-  gemm_tn(G, I, T, dZ, G, X, xstride, dW, lda);
+  if (dX != 0) gemm_nn(T, I, G, dZ, G, W, lda, dX, dxStride);
+}
+
+// Rows [r0, r0 + R) of the weight gradient, from the dZ that lstm_backward_dz left in `scratch`:
+// ACCUMULATES dW_x and dW_h of those rows into C (row r0 at C, row stride ldc floats). gemm_tn
+// computes each element in its own tile, so any split into row blocks of 4 gives the same floats.
+@inline function weightGradRows(I: i32, H: i32, T: i32, X: usize, xstride: i32, reverse: i32, cache: usize, dZ: usize, r0: i32, R: i32, C: usize, ldc: i32): void {
+  const G = 4 * H;
+  gemm_tn(R, I, T, dZ + f4(r0), G, X, xstride, C, ldc);
   if (T > 1) {
     // step t's h_prev is h_{t-1} (forward) or h_{t+1} (reverse): pair dZ rows with cache rows one apart
     const zRow0 = reverse ? 0 : 1;
     const hRow0 = reverse ? 1 : 0;
-    gemm_tn(G, H, T - 1, dZ + <usize>zRow0 * f4(G), G, cache + <usize>hRow0 * slotBytes + 5 * H4, 6 * H, dW + f4(I), lda);
+    gemm_tn(R, H, T - 1, dZ + <usize>zRow0 * f4(G) + f4(r0), G, cache + <usize>hRow0 * f4(6 * H) + 5 * f4(H), 6 * H, C + f4(I), ldc);
   }
-  if (dX != 0) gemm_nn(T, I, G, dZ, G, W, lda, dX, dxStride);
+}
+
+// The weight half of lstm_backward: ACCUMULATES dW_x, dW_h and db (layout of W) from the dZ that
+// lstm_backward_dz left in `scratch`.
+export function lstm_weight_grad(I: i32, H: i32, T: i32, X: usize, xstride: i32, reverse: i32, cache: usize, scratch: usize, dW: usize): void {
+  const G = 4 * H;
+  const lda = I + H;
+  const db = dW + f4(G * lda);
+  for (let t = 0; t < T; t++) axpy(G, 1, scratch + <usize>t * f4(G), db);
+  weightGradRows(I, H, T, X, xstride, reverse, cache, scratch, 0, G, dW, lda);
+}
+
+// Rows of W per block in lstm_weight_adam; lstmAdamTileBytes(I, H) = 4 * max(8 (I+H), 4H) bytes.
+const ADAM_ROWS = 8;
+
+// lstm_weight_grad fused with the Adam step that follows it (serial and AsynGrad, per-sentence
+// updates): for each block of ADAM_ROWS rows of W, the block's gradient goes into `tile` (in cache)
+// and Adam updates those rows of W, m and v at once; then db and b the same way. The weight gradient
+// never goes through memory: a separate gradient buffer costs a write and a read of the whole block
+// (and its zeroing) per sentence, 2/5 of the memory traffic of gradient plus update. The floats are
+// those of lstm_weight_grad into a zeroed buffer followed by adam_apply on the block (test/lstm-fused).
+// W, m, v: this direction's block (W then b, as in lstm_forward) in the weights and in the moments.
+// tile: lstmAdamTileBytes(I, H) bytes, any contents. With tag != 0 the block's stamp `sid` is marked
+// around the writes (assembly/update.ts); returns 1 when that write overlapped another worker's.
+export function lstm_weight_adam(W: usize, I: i32, H: i32, T: i32, X: usize, xstride: i32, reverse: i32, cache: usize, scratch: usize, m: usize, v: usize, lrt: f32, b1: f32, b2: f32, eps: f32, tile: usize, stamps: usize, sid: i32, tag: i32): i32 {
+  const G = 4 * H;
+  const lda = I + H;
+  const overlap = tag != 0 ? writeBegin(stamps, sid, tag) : 0;
+  // adamBlock zeroes what it consumed, so the tile is zero at the start of every block
+  memory.fill(tile, 0, f4(ADAM_ROWS * lda > G ? ADAM_ROWS * lda : G));
+  for (let r0 = 0; r0 < G; r0 += ADAM_ROWS) {
+    const R = G - r0 < ADAM_ROWS ? G - r0 : ADAM_ROWS;
+    weightGradRows(I, H, T, X, xstride, reverse, cache, scratch, r0, R, tile, lda);
+    const o = <usize>r0 * f4(lda);
+    adamBlock(W + o, tile, m + o, v + o, R * lda, lrt, b1, b2, eps);
+  }
+  const ob = f4(G * lda);
+  for (let t = 0; t < T; t++) axpy(G, 1, scratch + <usize>t * f4(G), tile);
+  adamBlock(W + ob, tile, m + ob, v + ob, G, lrt, b1, b2, eps);
+  if (tag != 0) writeEnd(stamps, sid, tag);
+  return overlap;
 }
 
 @inline function ftz1(v: f32): f32 {

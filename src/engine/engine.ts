@@ -51,7 +51,7 @@ export interface EngineOptions {
   /** gradient-error accounting (default on in async/sync, off in serial) */
   account?: boolean;
   pool?: PoolOptions;
-  /** use the gradient buffer + touched list even where the model has a fused SGD step */
+  /** use the gradient buffer + touched list even where the model has a fused SGD or Adam step */
   buffered?: boolean;
   /**
    * Mini-batch size for serial and async (default 1, the paper's per-sample updates): each worker
@@ -179,7 +179,10 @@ export class Engine {
     const memory = arena.createMemory();
     const kernels = instantiate(module, memory);
     model.fill(memory, mplan, kernels);
-    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused, orderOffset, batch, lazy, clip };
+    // Fused Adam: the model's dense blocks skip the gradient buffer (a clip needs the whole gradient's
+    // norm first, a mini-batch its sum, and sync mode sums the workers' buffers)
+    const fusedAdam = mplan.fusedAdam === true && optimizer.kind === 'adam' && mode !== 'sync' && !options.buffered && batch === 1 && clip === 0;
+    const plan: RunPlan = { model: mplan, optimizer, stampsOffset, workers, seed: options.seed >>> 0, slots, buffered: !fused, orderOffset, batch, lazy, clip, fusedAdam };
     const ctl = new Int32Array(memory.buffer, 0, 4096);
     ctl[Ctl.WORKERS] = workers;
     ctl[Ctl.ACCOUNT] = (options.account ?? mode !== 'serial') ? 1 : 0;

@@ -4,7 +4,7 @@ import { CLAIM_CHUNK, Ctl, MAX_WORKERS, WStat, lossIndex, wstat } from '../runti
 import type { Rng } from '../runtime/rng.js';
 import type { Kernels } from '../runtime/wasm.js';
 import type { RunPlan } from './plan.js';
-import type { SampleGradient } from './sample-gradient.js';
+import type { FusedAdamStep, SampleGradient } from './sample-gradient.js';
 
 export interface WorkerContext {
   index: number;
@@ -23,6 +23,14 @@ export interface WorkerContext {
   ownSteps: number;
   /** the whole shared memory as i32, made on first use (reading the touched list from JS) */
   i32?: Int32Array;
+  /** the update a fused Adam step claimed for the current sample (fusedAdamStep), which applyOwn then uses */
+  claimed?: Claimed | null;
+}
+
+/** One update's write tag and (Adam) bias-corrected rate. */
+interface Claimed {
+  tag: number;
+  lrt: number;
 }
 
 // tag bits: [0] writing flag, [1, TAG_SHIFT) worker index, [TAG_SHIFT, 32) the worker's write count
@@ -60,9 +68,31 @@ function clipGradient(c: WorkerContext, count: number): void {
   for (let e = list; e < list + 3 * count; e += 3) k.scal(i32[e + 1], a, slot.gOffset + i32[e] * 4);
 }
 
+/** The next update's write tag and, for Adam, its step (counted across workers) and rate. */
+function claimUpdate(c: WorkerContext, lr: number, account: number): Claimed {
+  const tag = writeTag(c, account);
+  const opt = c.plan.optimizer;
+  if (opt.kind !== 'adam') return { tag, lrt: 0 };
+  const t = Atomics.add(c.ctl, Ctl.STEP, 1) + 1;
+  return { tag, lrt: adamRate(lr, opt.beta1, opt.beta2, t) };
+}
+
+/**
+ * The model's fused Adam step (SampleHooks.adamStep): claims the sample's update now, between its
+ * reads and its writes, so that the model's dense blocks and applyOwn's listed ones share one step.
+ */
+export function fusedAdamStep(c: WorkerContext): FusedAdamStep {
+  const opt = c.plan.optimizer;
+  if (opt.kind !== 'adam' || !c.plan.fusedAdam) throw new Error('fusedAdamStep: not a fused Adam run');
+  const claimed = claimUpdate(c, c.ctlF32[Ctl.LR], c.ctl[Ctl.ACCOUNT]);
+  c.claimed = claimed;
+  return { ...moments(c), lrt: claimed.lrt, b1: opt.beta1, b2: opt.beta2, eps: opt.eps, tag: claimed.tag };
+}
+
 /** One optimizer step on this worker's gradient; returns 1 if its write overlapped another write. */
 function applyOwn(c: WorkerContext, count: number, lr: number, account: number): number {
-  const tag = writeTag(c, account);
+  const { tag, lrt } = c.claimed ?? claimUpdate(c, lr, account);
+  c.claimed = null;
   const { plan, k } = c;
   const slot = plan.slots[c.index];
   if (plan.clip > 0) clipGradient(c, count);
@@ -71,8 +101,6 @@ function applyOwn(c: WorkerContext, count: number, lr: number, account: number):
   if (opt.kind === 'sgd') {
     return k.sgd_apply(w, slot.gOffset, slot.listOffset, count, -lr, plan.stampsOffset, tag);
   }
-  const t = Atomics.add(c.ctl, Ctl.STEP, 1) + 1;
-  const lrt = adamRate(lr, opt.beta1, opt.beta2, t);
   const { m, v } = moments(c);
   if (plan.lazy) {
     c.ownSteps++;
@@ -150,7 +178,8 @@ export function runClaimedPass(c: WorkerContext): void {
   // a mini-batch in progress: its samples' losses and read overlaps, recorded once it is applied
   const losses: number[] = [], reads: number[] = [];
   const flush = () => {
-    const writeErr = applyOwn(c, grad.listCount(), lr, account);
+    // with fused Adam the model wrote its dense blocks already (batch is then 1)
+    const writeErr = applyOwn(c, grad.listCount(), lr, account) | (plan.fusedAdam && grad.writeOverlap!() ? 1 : 0);
     for (let j = 0; j < losses.length; j++) record(c, losses[j], reads[j], writeErr);
     losses.length = 0;
     reads.length = 0;

@@ -24,6 +24,8 @@ export interface ModelPlan {
   scratchBytes: number;
   /** the worker-side gradient has a fused SGD step (then serial/async SGD need no gradient buffer) */
   fusedSgd?: boolean;
+  /** the worker-side gradient can apply Adam to its dense blocks as it computes them (SampleHooks.adamStep) */
+  fusedAdam?: boolean;
   /** grad(s, account, append = true) adds to the buffer and list (mini-batches, see EngineOptions.batch) */
   batchable?: boolean;
   /** every block appears once in a touched list, so the list gives the gradient's norm (--clip) */
@@ -66,4 +68,6 @@ export interface RunPlan {
   lazy: boolean;
   /** > 0: each update's gradient is scaled to an L2 norm of at most this (serial and async) */
   clip: number;
+  /** the model applies Adam to its dense blocks itself (ModelPlan.fusedAdam; serial/async, per-sample, no clip) */
+  fusedAdam: boolean;
 }

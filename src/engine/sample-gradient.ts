@@ -21,6 +21,7 @@ export interface SampleGradient {
    * accounting, else the even stamp value of this write (see writeTag in passes.ts).
    */
   step?(s: number, lr: number, tag: number): number;
+  /** whether the last step()'s writes, or a fused Adam step's (SampleHooks.adamStep), overlapped another worker's */
   writeOverlap?(): boolean;
 }
 
@@ -42,4 +43,25 @@ export interface SampleHooks {
    * touched-list entries [from, from + count) up to date before the sample reads them. Absent otherwise.
    */
   catchUpRows?(from: number, count: number): void;
+  /**
+   * Fused Adam (plan.fusedAdam): the model applies Adam to its dense blocks itself, as it computes
+   * their gradient, and lists only its other blocks. It calls this once per sample, after its last
+   * read of w and before its first write: the engine claims the update's step and write tag, which
+   * its own step over the touched list then shares. writeOverlap() tells whether those fused block
+   * writes overlapped another worker's.
+   */
+  adamStep?(): FusedAdamStep;
+}
+
+/** What a fused Adam step needs: this worker's moments (byte offsets, indexed as w), the rate, the tag. */
+export interface FusedAdamStep {
+  m: number;
+  v: number;
+  /** Adam's bias-corrected rate of this step */
+  lrt: number;
+  b1: number;
+  b2: number;
+  eps: number;
+  /** the write tag (0: not accounting), see writeTag in passes.ts */
+  tag: number;
 }

@@ -30,6 +30,11 @@ export function lstmScratchBytes(H: number, T: number): number {
   return 4 * (T * 4 * H + 3 * pad4(H));
 }
 
+/** Bytes of lstm_weight_adam's tile: max(8 rows of W, the bias), i.e. 4 * max(8 (I+H), 4H). */
+export function lstmAdamTileBytes(I: number, H: number): number {
+  return 4 * Math.max(8 * (I + H), 4 * H);
+}
+
 /** Floats of the output layer over D features: V (C x D) then bV (C). */
 export function softmaxParamCount(C: number, D: number): number {
   return C * D + C;
@@ -138,6 +143,28 @@ export function lstmBackward(
         dhrec[j] = acc;
       }
     }
+  }
+}
+
+/**
+ * Twin of lstm_weight_adam: the direction's weight gradient (as lstmBackward computes it) followed
+ * by one Adam step of its block (W then b, at wo in W and in the moments m and v). dh, dX as in
+ * lstmBackward (dX may be null).
+ */
+export function lstmBackwardAdam(
+  W: Float32Array, wo: number, I: number, H: number, T: number,
+  X: Vec, xo: number, xstride: number, reverse: boolean,
+  cache: Vec, co: number, dh: Vec, dho: number, dhStride: number, dX: Vec | null, dxo: number, dxStride: number,
+  m: Float32Array, v: Float32Array, lrt: number, b1: number, b2: number, eps: number,
+): void {
+  const n = lstmParamCount(I, H);
+  const g = new Float64Array(n);
+  lstmBackward(W, wo, I, H, T, X, xo, xstride, reverse, cache, co, dh, dho, dhStride, g, 0, dX, dxo, dxStride);
+  for (let i = 0; i < n; i++) {
+    const j = wo + i;
+    m[j] = b1 * m[j] + (1 - b1) * g[i];
+    v[j] = b2 * v[j] + (1 - b2) * g[i] * g[i];
+    W[j] -= (lrt * m[j]) / (Math.sqrt(v[j]) + eps);
   }
 }
 

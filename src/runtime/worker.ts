@@ -4,7 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Command, Ctl, MAX_WORKERS, WStat, wstat } from './control.js';
 import { Rng } from './rng.js';
 import { instantiate } from './wasm.js';
-import { catchUpListed, runClaimedPass, runSyncPass, type WorkerContext } from '../engine/passes.js';
+import { catchUpListed, fusedAdamStep, runClaimedPass, runSyncPass, type WorkerContext } from '../engine/passes.js';
+import type { SampleHooks } from '../engine/sample-gradient.js';
 import type { RunPlan } from '../engine/plan.js';
 import { gradientFactory } from '../models/registry.js';
 
@@ -25,7 +26,9 @@ const ctlF32 = new Float32Array(memory.buffer, 0, 4096);
 const ctlF64 = new Float64Array(memory.buffer, 0, 2048);
 const slot = plan.slots[index];
 let ctx: WorkerContext;
-const hooks = plan.lazy ? { worker: index, catchUpRows: (from: number, count: number) => catchUpListed(ctx, from, count) } : { worker: index };
+const hooks: SampleHooks = { worker: index };
+if (plan.lazy) hooks.catchUpRows = (from, count) => catchUpListed(ctx, from, count);
+if (plan.fusedAdam) hooks.adamStep = () => fusedAdamStep(ctx);
 let grad = gradientFactory(plan.model.kind)(plan.model, k, memory, slot, plan.stampsOffset, hooks);
 if (init.failAfter !== undefined) {
   const inner = grad;

@@ -37,7 +37,7 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
   const base = slot.scratchOffset;
   const X = base + sc.X, cacheF = base + sc.cacheF, cacheB = base + sc.cacheB;
   const Hcat = base + sc.Hcat, dHcat = base + sc.dHcat, dX = base + sc.dX;
-  const lscr = base + sc.lstm, probs = base + sc.probs, idsBuf = base + sc.ids;
+  const lscrF = base + sc.lstm, lscrB = base + sc.lstmB, tile = base + sc.tile, probs = base + sc.probs, idsBuf = base + sc.ids;
   const i32 = new Int32Array(memory.buffer);
   const marker = new Int32Array(memory.buffer, base + sc.bytes, d.rows);
   const tokStart = new Int32Array(memory.buffer, d.tokStartOffset, plan.numSamples + 1);
@@ -48,8 +48,11 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
   const gf = g + L.fwdOff * 4, gb = g + L.bwdOff * 4, go = g + L.outOff * 4;
   const list = slot.listOffset / 4;
   const lstmLen = lstmParamCount(I, H);
-  // the three dense blocks never change (the output block includes a CRF's transitions)
-  i32.set([L.fwdOff, lstmLen, 0, L.bwdOff, lstmLen, 1, L.outOff, L.outLen, 2], list);
+  // the three dense blocks never change (the output block includes a CRF's transitions); with fused
+  // Adam the two LSTM blocks are written here (lstm_weight_adam), and only the output block is listed
+  const adamStep = hooks.adamStep;
+  const denseListed = adamStep ? 1 : 3;
+  i32.set(adamStep ? [L.outOff, L.outLen, 2] : [L.fwdOff, lstmLen, 0, L.bwdOff, lstmLen, 1, L.outOff, L.outLen, 2], list);
   const crf = L.transOff >= 0;
   const chain = base + sc.chain;
   const drop = d.dropout ?? 0;
@@ -65,14 +68,14 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
   let rng = new Rng(d.seed, 0xdead);
   let rngPass = -1;
   const ctl = new Int32Array(memory.buffer, 0, 64);
-  let count = 3, overlap = false, batchNo = 0;
+  let count = denseListed, overlap = false, wrote = false, batchNo = 0;
   const dense = d.denseEmbeddings === 1;
   marker.fill(-1);
   return {
     grad(s, account, append = false) {
       if (!append) {
         batchNo++;
-        count = 3;
+        count = denseListed;
       }
       if (ctl[Ctl.PASS] !== rngPass) {
         rngPass = ctl[Ctl.PASS];
@@ -92,7 +95,7 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
           i32[dst + t] = id;
         }
         if (dense) {
-          if (count < 3 + nf) i32.set([L.embOff[f], L.vocab[f] * L.dims[f], -1], list + count++ * 3);
+          if (count < denseListed + nf) i32.set([L.embOff[f], L.vocab[f] * L.dims[f], -1], list + count++ * 3);
           continue;
         }
         for (let t = 0; t < T; t++) {
@@ -134,12 +137,22 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
       }
       if (drop > 0) k.vmul(T * 2 * H, dHcat, maskH);
       k.zero(T * I, dX);
-      k.lstm_backward(wf, I, H, T, X, I, 0, cacheF, dHcat, 2 * H, gf, dX, I, lscr);
-      k.lstm_backward(wb, I, H, T, X, I, 1, cacheB, dHcat + H * 4, 2 * H, gb, dX, I, lscr);
+      // both directions back through time (the last reads of w), keeping each one's dZ
+      k.lstm_backward_dz(wf, I, H, T, X, I, 0, cacheF, dHcat, 2 * H, dX, I, lscrF);
+      k.lstm_backward_dz(wb, I, H, T, X, I, 1, cacheB, dHcat + H * 4, 2 * H, dX, I, lscrB);
       if (account) {
         // The weights are read throughout forward and backward: the read window is all of it.
         const after = k.stamp_hash(stampsOffset, 0, 3);
         overlap = (before & 1) !== 0 || before !== after;
+      }
+      if (adamStep) {
+        // the LSTM blocks' gradient straight into their Adam step, never through the buffer
+        const a = adamStep();
+        wrote = (k.lstm_weight_adam(wf, I, H, T, X, I, 0, cacheF, lscrF, a.m + L.fwdOff * 4, a.v + L.fwdOff * 4, a.lrt, a.b1, a.b2, a.eps, tile, stampsOffset, 0, a.tag)
+          | k.lstm_weight_adam(wb, I, H, T, X, I, 1, cacheB, lscrB, a.m + L.bwdOff * 4, a.v + L.bwdOff * 4, a.lrt, a.b1, a.b2, a.eps, tile, stampsOffset, 1, a.tag)) !== 0;
+      } else {
+        k.lstm_weight_grad(I, H, T, X, I, 0, cacheF, lscrF, gf);
+        k.lstm_weight_grad(I, H, T, X, I, 1, cacheB, lscrB, gb);
       }
       if (drop > 0) k.vmul(T * I, dX, maskX);
       // the embedding rows' gradient: dX added into the buffer (the rows were listed above)
@@ -148,6 +161,7 @@ export const lstmGradient: SampleGradientFactory = (plan, k, memory, slot, stamp
     },
     listCount: () => count,
     readOverlap: () => overlap,
+    writeOverlap: () => wrote,
   };
 };
 

@@ -10,7 +10,7 @@ import type { TrainableModel } from '../../engine/engine.js';
 import type { ModelPlan } from '../../engine/plan.js';
 import type { Kernels } from '../../runtime/wasm.js';
 import { Rng } from '../../runtime/rng.js';
-import { lstmCacheFloats, lstmParamCount, lstmScratchBytes, softmaxParamCount } from '../../reference/lstm.js';
+import { lstmAdamTileBytes, lstmCacheFloats, lstmParamCount, lstmScratchBytes, softmaxParamCount } from '../../reference/lstm.js';
 import { crfScratchBytes } from '../../reference/crf.js';
 import type { LstmData, LstmShape } from './inputs.js';
 
@@ -82,7 +82,11 @@ export function lstmScratchLayout(L: LstmLayout, Tmax: number, use: { train?: bo
     // dL/dHcat in training; decoding's softmax probabilities write it too (softmax_xent)
     dHcat: take(Tmax * 2 * H * 4),
     dX: take(train ? Tmax * I * 4 : 0),
+    // each direction's backward scratch: both directions' dZ are kept until the weights are written
     lstm: take(train ? lstmScratchBytes(H, Tmax) : 0),
+    lstmB: take(train ? lstmScratchBytes(H, Tmax) : 0),
+    // the fused Adam step's gradient tile (lstm_weight_adam)
+    tile: take(train ? lstmAdamTileBytes(I, H) : 0),
     probs: take(Math.max(Tmax, 1) * C * 4),
     ids: take(Tmax * 4 * L.dims.length),
     // dropout masks (0 or 1/(1-p)) of the inputs and of the LSTM outputs
@@ -156,6 +160,7 @@ export class LstmModel implements TrainableModel {
       listCapacity: 3 + L.dims.length * this.maxLen,
       maxListCapacity: 3 + rows,
       batchable: true,
+      fusedAdam: true,
       // the three dense blocks, then each row (or, with dense embeddings, each table) once a batch
       uniqueList: true,
       // embedding row r (numbered through the fields' tables) has stamp 3 + r
