@@ -17,6 +17,7 @@ import { packageFile } from '../src/runtime/package-root.js';
 import { trainCrf } from '../src/train/train-crf.js';
 import type { Mode } from '../src/engine/engine.js';
 import { flag } from './args.js';
+import { crossCoreRoundTripNs } from './cross-core.js';
 import { emit, median, round } from './timing.js';
 
 const TARGET = 93.5;
@@ -38,6 +39,8 @@ export async function benchCrf(args: string[]): Promise<void> {
   const perPass = new Map<string, number[]>();
   for (let rep = 0; rep < reps; rep++) for (const [mode, threads, account] of runs) {
     let reached: number | null = null;
+    // the cross-core round trip just before a 2-thread run (bench/cross-core.ts: the kind of minute it ran in)
+    const rtt = threads > 1 ? round(await crossCoreRoundTripNs(), 0) : undefined;
     const r = await trainCrf({
       task: 'chunking', model: 'crf', train, test, template: builtinTemplatePath(BENCH_TEMPLATE), mode, threads, passes, seed: 1, account,
       onPass: (p) => { if (reached === null && (p.test?.f1 ?? 0) >= TARGET) reached = p.elapsed; },
@@ -59,6 +62,7 @@ export async function benchCrf(args: string[]): Promise<void> {
       seconds_to_93_5: reached === null ? null : round(reached, 3),
       gradient_error_rate: last.gradientErrorRate.map((x) => round(x, 4)),
       feature_seconds: round(r.info.extractSeconds, 2),
+      cross_core_rtt_ns_before: rtt,
     });
   }
   if (runs.length) {

@@ -8,7 +8,9 @@
 // The comparison the target is about, asyngrad async(2) against PyTorch Hogwild(2), runs in R paired
 // rounds (default 3): the two back to back, in alternating order (ABBA), so that both see the same
 // minutes of this shared machine, whose speed at 2 threads swings by up to 2x over minutes. The
-// summary line gives each round's ratio and their median.
+// summary line gives each round's ratio and their median, and the cross-core round trip measured
+// before, between and after the round's two runs (bench/cross-core.ts): ~100-150 ns when the two
+// vCPUs sit on nearby cores, ~550 ns in the minutes when they do not, which halve our 2-worker speed.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import type { Mode } from '../src/engine/engine.js';
 import { packageFile } from '../src/runtime/package-root.js';
 import { trainLstm } from '../src/train/train-lstm.js';
 import { flag } from './args.js';
+import { crossCoreRoundTripNs } from './cross-core.js';
 import { emit, median, round } from './timing.js';
 
 type PyMode = 'threads1' | 'threads2' | 'hogwild2';
@@ -67,13 +70,18 @@ export async function benchLstm(args: string[]): Promise<void> {
   if (pytorch && refs) for (const mode of ['threads1', 'threads2'] as PyMode[]) runPytorch(mode);
 
   // the target's pair, in paired rounds
-  const ratios: number[] = [], asyn: number[] = [], hog: number[] = [];
+  // (the cross-core round trip, bench/cross-core.ts, is taken before, between and after the two runs)
+  const ratios: number[] = [], asyn: number[] = [], hog: number[] = [], rtt: number[][] = [];
   for (let r = 0; r < rounds; r++) {
     let a = NaN, h = NaN;
     const oursFirst = r % 2 === 0;
-    if (ours && oursFirst) a = await runOurs('async', 2, { round: r });
-    if (pytorch) h = runPytorch('hogwild2', { round: r });
-    if (ours && !oursFirst) a = await runOurs('async', 2, { round: r });
+    const ns: number[] = [];
+    const probe = async () => { ns.push(round(await crossCoreRoundTripNs(), 0)); return { round: r, cross_core_rtt_ns_before: ns.at(-1) }; };
+    if (ours && oursFirst) a = await runOurs('async', 2, await probe());
+    if (pytorch) h = runPytorch('hogwild2', await probe());
+    if (ours && !oursFirst) a = await runOurs('async', 2, await probe());
+    await probe();
+    rtt.push(ns);
     if (ours) asyn.push(a);
     if (pytorch) hog.push(h);
     if (ours && pytorch) ratios.push(a / h);
@@ -85,6 +93,7 @@ export async function benchLstm(args: string[]): Promise<void> {
     pytorch_hogwild2_seconds_per_pass: hog.map((x) => round(x, 2)),
     ratio_per_round: ratios.map((x) => round(x, 3)),
     ratio_median: ratios.length ? round(median(ratios), 3) : null,
+    cross_core_rtt_ns_per_round: rtt,
     target: 'ratio <= 0.5',
   });
 }
