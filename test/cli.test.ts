@@ -192,6 +192,8 @@ describe('asyngrad CLI', () => {
       [['--model', 'lstm', '--l2', '1'], /--l2 applies to --model crf and dense-crf/],
       [['--model', 'crf', '--hidden', '10'], /--hidden applies to --model lstm/],
       [['--model', 'crf', '--edge-top', '0.4'], /--edge-top applies to --model dense-crf/],
+      [['--model', 'crf', '--edge-l2', '4'], /--edge-l2 applies to --model dense-crf/],
+      [['--model', 'dense-crf', '--edge-l2', '-1'], /--edge-l2/],
       [['--model', 'dense-crf', '--edge-top', '0.4', '--edge-above', '5'], /give one/],
       [['--mode', 'serial', '--threads', '2'], /--mode serial runs one thread/],
       [['--task', 'ner'], /--task must be one of chunking, pos, seg/],

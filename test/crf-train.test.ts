@@ -66,6 +66,24 @@ describe('CRF training on CoNLL-2000 (1,500 training sentences)', () => {
     expect(Buffer.from(async1.tagger.weights.buffer).equals(Buffer.from(serial.tagger.weights.buffer))).toBe(true);
   });
 
+  it('the dense CRF\'s rich edges have a prior of their own (--edge-l2): it shrinks only that block', async () => {
+    const norm = (w: Float32Array, from: number, to: number) => { let q = 0; for (let i = from; i < to; i++) q += w[i] * w[i]; return Math.sqrt(q); };
+    const loose = await trainCrf({ ...base, model: 'dense-crf', passes: 2, l2: 0.5, edgeL2: 0 });
+    const tight = await trainCrf({ ...base, model: 'dense-crf', passes: 2, l2: 0.5, edgeL2: 200 });
+    const { Y, F, E } = tight.tagger.header;
+    const edgeFrom = crfParamCount(Y, F, 0);
+    expect(tight.tagger.header.training).toMatchObject({ l2: 0.5, edgeL2: 200 });
+    // lr 0.05 x 200 shrinks the block by e^-10 and e^-9 after the two passes: it is all but gone
+    expect(norm(tight.tagger.weights, edgeFrom, crfParamCount(Y, F, E))).toBeLessThan(1e-3 * norm(loose.tagger.weights, edgeFrom, crfParamCount(Y, F, E)));
+    expect(norm(tight.tagger.weights, 0, edgeFrom)).toBeGreaterThan(0.5 * norm(loose.tagger.weights, 0, edgeFrom));
+    // the default is the task's (16x its l2), and the standard CRF has none to record
+    const dflt = await trainCrf({ ...base, model: 'dense-crf', passes: 1 });
+    expect(dflt.tagger.header.training).toMatchObject({ l2: 0.5, edgeL2: 8 });
+    const std = await trainCrf({ ...base, passes: 1 });
+    expect((std.tagger.header.training as Record<string, unknown>).edgeL2).toBeUndefined();
+    await expect(trainCrf({ ...base, model: 'dense-crf', passes: 1, edgeL2: -1 })).rejects.toThrow(/--edge-l2/);
+  });
+
   it('the dense CRF adds rich edge features for frequent node features', async () => {
     const r = await trainCrf({ ...base, model: 'dense-crf', passes: 2 });
     const { Y, F, E } = r.tagger.header;

@@ -38,6 +38,7 @@ export function registerTrain(program: Command): void {
     .option('--lr <rate>', 'initial learning rate (default: per task: the paper\'s, POS tuned on UD-EWT dev)', numberOption('--lr', 1e-12, 1e6))
     .option('--decay <beta>', 'per-pass learning-rate decay: lr_k = lr * beta^k (default 0.9; the CRFs on POS 0.95)', numberOption('--decay', 1e-6, 1))
     .option('--l2 <lambda>', 'L2 (Gaussian prior) strength (default: per task: the paper\'s, POS tuned on UD-EWT dev)', numberOption('--l2', 0, 1e6))
+    .option('--edge-l2 <lambda>', 'dense-crf: L2 strength of the rich-edge weights (default: per task, chosen on held-out data)', numberOption('--edge-l2', 0, 1e6))
     .option('--min-count <n>', 'drop features seen fewer times in training', intOption('--min-count', 1, 1e9), 1)
     .option('--edge-above <n>', 'dense-crf: rich edges for node features seen more than n times', intOption('--edge-above', 0, 1e9), 10)
     .option('--edge-top <fraction>', 'dense-crf: rich edges for the most frequent fraction of features instead (Sun\'s code: 0.4)', numberOption('--edge-top', 0, 1))
@@ -122,6 +123,7 @@ export function registerTrain(program: Command): void {
         lr: o.lr,
         decay: o.decay,
         l2: o.l2,
+        edgeL2: o.edgeL2,
         minCount: o.minCount,
         edgeAbove: o.edgeAbove,
         edgeTopFraction: o.edgeTop,
@@ -207,7 +209,7 @@ function checkApplicable(o: Record<string, unknown>, given: (name: string) => bo
   };
   const crf = o.model === 'crf' || o.model === 'dense-crf';
   only(['template', 'l2', 'sr', 'minCount'], crf, '--model crf and dense-crf');
-  only(['edgeAbove', 'edgeTop'], o.model === 'dense-crf', '--model dense-crf');
+  only(['edgeAbove', 'edgeTop', 'edgeL2'], o.model === 'dense-crf', '--model dense-crf');
   only(['hidden', 'optimizer', 'embeddings', 'pretrained', 'pretrainedMax', 'dropout', 'clip'], isLstm(o.model), '--model lstm and lstm-crf');
   if (given('edgeAbove') && given('edgeTop')) throw new UsageError('--edge-above and --edge-top are two rules for the same choice: give one');
   if (given('clip') && o.mode === 'sync') throw new UsageError('--clip applies to --mode serial and async (a sync round sums its gradients slice by slice, so no worker sees their norm)');

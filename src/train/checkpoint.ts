@@ -39,7 +39,7 @@ export function writeCheckpoint(path: string, header: Omit<CheckpointHeader, 'fo
 /** Fingerprint keys that are options, by the flag that sets them (the others are data and features). */
 const OPTION_FLAGS: Record<string, string> = {
   task: '--task', model: '--model', mode: '--mode', threads: '--threads', sampling: '--sampling', seed: '--seed',
-  lr0: '--lr', decay: '--decay', l2: '--l2', sr: '--sr', skip: 'skip', average: 'average', H: '--hidden',
+  lr0: '--lr', decay: '--decay', l2: '--l2', edgeL2: '--edge-l2', sr: '--sr', skip: 'skip', average: 'average', H: '--hidden',
   optimizer: '--optimizer', batch: '--batch', dropout: '--dropout', clip: '--clip', embeddings: '--embeddings', keepBest: '--keep-best', patience: '--patience',
   dims: 'the embedding sizes', pretrainedMax: '--pretrained-max',
 };

@@ -42,6 +42,11 @@ export interface TrainCrfOptions {
   lr?: number;
   decay?: number;
   l2?: number;
+  /**
+   * dense CRF: the L2 strength of the rich-edge weights (default per task; --l2 covers the node and
+   * transition weights). Ignored by the standard CRF, which has none.
+   */
+  edgeL2?: number;
   /** drop features seen fewer times (default 1) */
   minCount?: number;
   /** rich edges for node features seen more than N times (default 10, the paper's rule) */
@@ -129,10 +134,13 @@ export async function trainCrf(options: TrainCrfOptions): Promise<TrainCrfResult
   if (o.model !== 'crf' && o.model !== 'dense-crf') throw new OptionError(`--model must be crf or dense-crf (got "${o.model}")`);
   const passes = o.passes ?? spec.passes;
   const lr0 = o.lr ?? spec.lr, decay = o.decay ?? spec.decay, l2 = o.l2 ?? spec.l2;
+  // the rich-edge block's prior: only the dense CRF has one (undefined keeps the standard CRF's fingerprint)
+  const edgeL2 = o.model === 'dense-crf' ? (o.edgeL2 ?? spec.edgeL2) : undefined;
   checkNumber('--passes', passes, 1, 1e6, true);
   checkNumber('--lr', lr0, 1e-12, 1e6);
   checkNumber('--decay', decay, 1e-6, 1);
   checkNumber('--l2', l2, 0, 1e6);
+  if (edgeL2 !== undefined) checkNumber('--edge-l2', edgeL2, 0, 1e6);
   checkNumber('--sr', o.sr ?? 0, 0, 1e6);
   if (o.sr && o.sr < 1) throw new OptionError(`--sr must be 0 (off) or a length of at least 1 (got ${o.sr})`);
   const seed = o.seed ?? 1;
@@ -193,7 +201,7 @@ export async function trainCrf(options: TrainCrfOptions): Promise<TrainCrfResult
     const fingerprint = {
       task: o.task, model: o.model, ...shape, labelsHash: crc32(Buffer.from(labels.labels.join('\n'))),
       featuresHash: hashStrings(dict.features), tokens: trainData.labels.length, templateHash: crc32(Buffer.from(templateText)),
-      mode: o.mode, ...run, seed, lr0, decay, l2, sr: o.sr ?? 0, skip: o.skip ?? 1e-3, average: o.average ?? false,
+      mode: o.mode, ...run, seed, lr0, decay, l2, edgeL2, sr: o.sr ?? 0, skip: o.skip ?? 1e-3, average: o.average ?? false,
       ...selectionFingerprint(selection, dev?.sents),
     };
     const avgView = () => new Float32Array(engine.memory.buffer, model.avgOffset, model.params);
@@ -231,7 +239,7 @@ export async function trainCrf(options: TrainCrfOptions): Promise<TrainCrfResult
         templateSource: template.source,
         columns,
         features: [...dict.features],
-        training: { mode: o.mode, ...run, passes: passesDone, lr: lr0, decay, l2, sr: o.sr ?? 0, seed },
+        training: { mode: o.mode, ...run, passes: passesDone, lr: lr0, decay, l2, edgeL2, sr: o.sr ?? 0, seed },
       };
       return new CrfTagger(header, weights, dict);
     };
@@ -267,8 +275,11 @@ export async function trainCrf(options: TrainCrfOptions): Promise<TrainCrfResult
       }
       // L2 (Gaussian prior) as in Sun's code: the per-sample shrink w *= (1 - lr*l2/N), applied N
       // times, folded into one shrink per pass (exact under sparse updates, and O(P) once a pass).
+      // The dense CRF's rich-edge block (last in w) has a prior of its own, edgeL2.
       const t1 = performance.now();
-      if (l2 > 0) k.scal(model.params, Math.exp(-lr * l2), engine.plan.model.wOffset);
+      const edges = shape.E * shape.Y * shape.Y, rest = model.params - edges;
+      if (l2 > 0) k.scal(rest, Math.exp(-lr * l2), engine.plan.model.wOffset);
+      if (edges > 0 && edgeL2! > 0) k.scal(edges, Math.exp(-lr * edgeL2!), engine.plan.model.wOffset + rest * 4);
       elapsed += s.seconds + (performance.now() - t1) / 1000;
       if (s.nonFinite > 0 || !Number.isFinite(s.loss) || !weightsLookFinite(w)) {
         throw new DivergenceError(`training diverged in pass ${p + 1} (loss ${s.loss}, ${s.nonFinite} non-finite samples): try a smaller learning rate than --lr ${lr0}`);
