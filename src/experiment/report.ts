@@ -18,7 +18,7 @@ function crfRates(res: ExperimentResults, tasks: TaskName[]): string {
   const parts: string[] = [];
   for (const t of tasks) {
     const r = res.runs.find((y) => y.spec.task === t)?.fingerprint.rates;
-    if (r) parts.push(`${TASK_TITLE[t]} rate ${r.lr}, L2 ${r.l2}, decay ×${r.decay}`);
+    if (r) parts.push(`${TASK_TITLE[t]} rate ${r.lr}, L2 ${r.l2}${r.edgeL2 !== undefined ? ` (rich edges ${r.edgeL2})` : ''}, decay ×${r.decay}`);
   }
   return parts.length ? `: ${parts.join('; ')}` : '';
 }

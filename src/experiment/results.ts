@@ -39,7 +39,8 @@ export interface Fingerprint {
   output?: string;
   /** the training defaults the run used (CRF: SGD rate, decay, L2 of the task; Bi-LSTM: Adam rate,
    * decay), so that a changed default makes a saved run stale instead of silently reused */
-  rates: { lr: number; decay: number; l2: number | null };
+  /** edgeL2: the dense CRF's rich-edge prior (absent from runs made before it existed, and from other models) */
+  rates: { lr: number; decay: number; l2: number | null; edgeL2?: number };
   sampling: Sampling;
   limit: number | null;
   train: { bytes: number; crc32: number };

@@ -46,7 +46,11 @@ export function fingerprint(spec: RunSpec, data: TaskData, o: ExperimentOptions)
     template: spec.model === 'crf' ? fileIdentity(builtinTemplatePath(spec.task)).crc32 : null,
     hidden: spec.model === 'lstm' ? (o.hidden ?? null) : null,
     rates: spec.model === 'crf'
-      ? { lr: TASK_SPECS[spec.task].lr, decay: TASK_SPECS[spec.task].decay, l2: TASK_SPECS[spec.task].l2 }
+      ? {
+          lr: TASK_SPECS[spec.task].lr, decay: TASK_SPECS[spec.task].decay, l2: TASK_SPECS[spec.task].l2,
+          // the dense CRF's edge prior (session 10): runs saved before it are stale and are re-run
+          ...(o.crf === 'dense-crf' ? { edgeL2: TASK_SPECS[spec.task].edgeL2 } : {}),
+        }
       : { lr: LSTM_DEFAULTS.adamLr, decay: LSTM_DEFAULTS.decay, l2: null },
     sampling: spec.method === 'serial' ? 'shuffle' : (o.sampling ?? 'shuffle'),
     limit: o.limit ?? null,
