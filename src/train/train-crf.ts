@@ -19,6 +19,7 @@ import { scoreTask, type Score } from './score.js';
 import { taskSpec, trainingColumns, type TaskName } from './tasks.js';
 import { checkObservationColumns } from '../data/column.js';
 import { DataError } from '../data/errors.js';
+import { crfEdgeOffset } from '../reference/crf.js';
 
 export interface TrainCrfOptions {
   task: TaskName;
@@ -277,7 +278,7 @@ export async function trainCrf(options: TrainCrfOptions): Promise<TrainCrfResult
       // times, folded into one shrink per pass (exact under sparse updates, and O(P) once a pass).
       // The dense CRF's rich-edge block (last in w) has a prior of its own, edgeL2.
       const t1 = performance.now();
-      const edges = shape.E * shape.Y * shape.Y, rest = model.params - edges;
+      const rest = crfEdgeOffset(shape.Y, shape.F, 0), edges = model.params - rest;
       if (l2 > 0) k.scal(rest, Math.exp(-lr * l2), engine.plan.model.wOffset);
       if (edges > 0 && edgeL2! > 0) k.scal(edges, Math.exp(-lr * edgeL2!), engine.plan.model.wOffset + rest * 4);
       elapsed += s.seconds + (performance.now() - t1) / 1000;
