@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { FeatureDictionary } from '../src/features/dictionary.js';
 import { builtinTemplatePath, expandToken, readTemplateFile, type BuiltinTemplate } from '../src/features/template.js';
 import { scoreTask } from '../src/train/score.js';
-import { taskSpec, type TaskName } from '../src/train/tasks.js';
+import { taskKind, taskSpec, type TaskName } from '../src/train/tasks.js';
 import { packageFile } from '../src/runtime/package-root.js';
 import { trainCrf } from '../src/train/train-crf.js';
 import type { Mode } from '../src/engine/engine.js';
@@ -96,7 +96,7 @@ function loadCrfsuite(): { Trainer: new (o?: object) => CrfsuiteTrainer; Tagger:
  * template produces. It runs in a child process because the binding prints its per-iteration log
  * on the native stdout, which we parse for the seconds per iteration.
  */
-async function runCrfsuite(train: string, test: string, task: TaskName, templateName: BuiltinTemplate = task): Promise<Record<string, unknown> | null> {
+async function runCrfsuite(train: string, test: string, task: TaskName, templateName: BuiltinTemplate = taskKind(task)): Promise<Record<string, unknown> | null> {
   try {
     loadCrfsuite();
   } catch (e) {
@@ -129,7 +129,7 @@ export async function crfsuiteChild(args: string[]): Promise<void> {
   const spec = taskSpec(taskName);
   const crfsuite = loadCrfsuite();
   const t0 = performance.now();
-  const template = readTemplateFile(builtinTemplatePath((templateName as BuiltinTemplate | undefined) ?? spec.name));
+  const template = readTemplateFile(builtinTemplatePath((templateName as BuiltinTemplate | undefined) ?? spec.kind));
   const testRaw = spec.read(test);
   const trainS = spec.derive(spec.read(train)), testS = spec.derive(testRaw);
   const dict = FeatureDictionary.build(trainS, template);

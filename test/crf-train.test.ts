@@ -54,6 +54,19 @@ describe('CRF training on CoNLL-2000 (1,500 training sentences)', () => {
     expect(loaded.predict(sents)).toEqual(a.tagger.predict(sents));
   });
 
+  it('np-chunking trains on the NP chunks of the same files, and its saved model scores them again', async () => {
+    const r = await trainCrf({ ...base, task: 'np-chunking', model: 'dense-crf', mode: 'async', threads: 2, passes: 4 });
+    expect([...r.tagger.header.labels].sort()).toEqual(['B-NP', 'I-NP', 'O']);
+    expect(r.tagger.header.task).toBe('np-chunking');
+    // 1,500 sentences, 4 passes: NP chunks are the easy part of chunking (about 92 F1 here)
+    const f1 = r.history.at(-1)!.test!.f1!;
+    expect(f1).toBeGreaterThan(88);
+    const path = join(dir, 'np.bin');
+    r.tagger.save(path);
+    // the full-chunk test file, read through the model's task, scores the same as in training
+    expect(CrfTagger.load(path).evaluate(test).f1).toBeCloseTo(f1, 1);
+  });
+
   it('the test/dev data (which size the decode buffers in the shared memory) do not change training', async () => {
     const a = await trainCrf({ ...base, model: 'dense-crf', passes: 2, sr: 3 });
     const b = await trainCrf({ ...base, model: 'dense-crf', passes: 2, sr: 3, test: subset('test.txt', 40), dev: slice('test.txt', 300, 1200) });

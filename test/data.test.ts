@@ -8,6 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readColumnFile, readColumnText } from '../src/data/column.js';
 import { addPosColumns, addSegColumns, charClass, POS_DERIVED_COLUMNS, wordShape } from '../src/data/derived.js';
 import { DataError } from '../src/data/errors.js';
+import { keepChunkTypes } from '../src/data/chunk-types.js';
+import { taskSpec } from '../src/train/tasks.js';
+import { conlleval } from '../src/eval/conlleval.js';
 import { readSegmentedFile, readSegmentedText, tagsToWords, wordsToTags } from '../src/data/segmented.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'asyngrad-data-'));
@@ -88,6 +91,32 @@ describe('readColumnText', () => {
     // a valid file reads
     writeFileSync(path, 'caf\u00e9 O\n');
     expect(readColumnFile(path)[0]!.tokens).toEqual([['caf\u00e9']]);
+  });
+});
+
+describe('NP chunks only (--task np-chunking)', () => {
+  it('keeps the kept types\' tags, BIO and IOBES alike, and turns every other tag into O', () => {
+    const s = readColumnText('He PRP B-NP\nreckons VBZ B-VP\nthe DT B-NP\ndeficit NN I-NP\nwill MD B-VP\nnarrow VB I-VP\nto TO B-PP\nonly RB S-NP\n, , O\n', 'x.txt');
+    expect(keepChunkTypes(s, ['NP'])[0].tags).toEqual(['B-NP', 'O', 'B-NP', 'I-NP', 'O', 'O', 'O', 'S-NP', 'O']);
+    expect(keepChunkTypes(s, ['NP', 'VP'])[0].tags).toEqual(['B-NP', 'B-VP', 'B-NP', 'I-NP', 'B-VP', 'I-VP', 'O', 'S-NP', 'O']);
+    // the input is not changed, and unlabeled sentences pass through
+    expect(s[0].tags[1]).toBe('B-VP');
+    const bare = readColumnText('He PRP\n', 'x.txt', { labeled: false });
+    expect(keepChunkTypes(bare, ['NP'])).toEqual(bare);
+  });
+
+  it('the np-chunking task reads a CoNLL-2000 file as its NP chunks: conlleval then scores exactly the NP row of full chunking', () => {
+    const text = 'Confidence NN B-NP\nin IN B-PP\nthe DT B-NP\npound NN I-NP\nis VBZ B-VP\nwidely RB I-VP\nexpected VBN I-VP\n\nRockwell NNP B-NP\nsaid VBD B-VP\nthe DT B-NP\nagreement NN I-NP\n';
+    const full = taskSpec('chunking').readText(text, 'x.txt');
+    const np = taskSpec('np-chunking').readText(text, 'x.txt');
+    expect(np.map((s) => s.tokens)).toEqual(full.map((s) => s.tokens));
+    expect(new Set(np.flatMap((s) => s.tags))).toEqual(new Set(['B-NP', 'I-NP', 'O']));
+    // a prediction that gets one NP wrong and every VP/PP wrong: the NP task's F1 is full chunking's NP F1
+    const pred = [['B-NP', 'O', 'B-NP', 'B-NP', 'O', 'O', 'O'], ['B-NP', 'O', 'B-NP', 'I-NP']];
+    const npScore = conlleval(np.map((s) => s.tags), pred);
+    expect(npScore.f1).toBeCloseTo(conlleval(full.map((s) => s.tags), pred).byType.NP.f1, 10);
+    expect(npScore.precision).toBeCloseTo(60, 10);
+    expect(npScore.recall).toBeCloseTo(75, 10);
   });
 });
 

@@ -42,7 +42,7 @@ export function registerExperiment(program: Command): void {
     .description('reproduce the paper\'s experiments: serial, AsynGrad(k), AsynGrad(k)+SR (CRF) and sync(k) per task; writes results.json, report.md and figures (SVG, PNG); resumable')
     .argument('<model>', 'crf (Table 1, Figure 2), lstm (Table 2, Figure 3), or theorem (the Theorem 1 check alone)')
     .option('--data <dir>', 'folder with conll2000/, ud-ewt-pos/, weibo/ (default: the bundled data/, which has no weibo/)')
-    .option('--tasks <list>', 'comma-separated: chunking,pos,seg (default: those with data in --data)')
+    .option('--tasks <list>', 'comma-separated: chunking,np-chunking,pos,seg (default: chunking, pos and seg where --data has their data)')
     .addOption(new Option('--threads <list>', 'comma-separated thread counts for AsynGrad and sync').argParser(listOption('--threads', 1, 64)).default([1, 2, 4], '1,2,4'))
     .option('--passes <n>', `passes per run (default: ${DEFAULT_PASSES.crf} crf, ${DEFAULT_PASSES.lstm} lstm)`, intOption('--passes', 1, 1e6))
     .option('--out <dir>', 'output folder; re-running with the same folder skips finished runs (default: experiment-<model>)')

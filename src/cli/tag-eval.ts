@@ -7,7 +7,7 @@ import { loadTagger } from '../models/load.js';
 import { sentenceWords } from '../data/segmented.js';
 import { evaluationReport } from '../eval/report.js';
 import { printfFixed } from '../eval/conlleval.js';
-import { taskSpec, type TaskName } from '../train/tasks.js';
+import { taskKind, taskSpec, type TaskName } from '../train/tasks.js';
 import type { Sentence } from '../data/types.js';
 import type { TaggedWithProbabilities } from '../models/tagged.js';
 import { UsageError, checkWritable, intOption } from './options.js';
@@ -66,7 +66,7 @@ export function registerTagEval(program: Command): void {
     .action((o) => {
       const tagger = loadTagger(o.modelFile);
       const spec = taskSpec(tagger.task);
-      if (o.dictionary !== undefined && tagger.task === 'chunking') {
+      if (o.dictionary !== undefined && taskKind(tagger.task) === 'chunking') {
         throw new UsageError('--dictionary applies to pos (known/unknown words) and seg (OOV recall), not to chunking');
       }
       const dictionary = o.dictionary !== undefined ? trainingWords(tagger.task, readDictionary(tagger.task, o.dictionary)) : undefined;

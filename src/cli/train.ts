@@ -24,7 +24,7 @@ export function registerTrain(program: Command): void {
     .option('--pretrained <file>', 'lstm: embeddings text file (word2vec, GloVe or fastText .vec format) to start the word table from (characters for seg); its vector size becomes the word embedding size, and its words join the vocabulary')
     .option('--pretrained-max <n>', 'lstm, with --pretrained: add at most the file\'s first n entries (the most frequent) that are not training words to the vocabulary; training words\' entries are used wherever they are', intOption('--pretrained-max', 0, 2 ** 31))
     .option('--batch <n>', 'lstm, serial/async: sentences per update, their gradients summed (default 1: per-sentence updates, as in the paper)', intOption('--batch', 1, 65536), 1)
-    .option('--task <t>', 'chunking | pos | seg', 'chunking')
+    .option('--task <t>', 'chunking | np-chunking (base NPs: the NP chunks of chunking data, the rest O) | pos | seg', 'chunking')
     .option('--train <file>', 'training data (default: the bundled set for chunking and pos)')
     .option('--test <file>', 'test data, scored after every pass (default: the bundled set for chunking and pos)')
     .option('--dev <file>', 'development data, scored after every pass')

@@ -7,7 +7,7 @@
 //   dictionary).
 import type { Sentence } from '../data/types.js';
 import { sentenceWords } from '../data/segmented.js';
-import type { TaskName } from '../train/tasks.js';
+import { taskKind, type TaskName } from '../train/tasks.js';
 import { conlleval, formatConlleval, printf2, printfFixed } from './conlleval.js';
 import { sighanScore } from './sighan.js';
 import { tokenAccuracy } from './accuracy.js';
@@ -49,8 +49,9 @@ export function evaluationReport(
   pred: readonly (readonly string[])[],
   dictionary?: ReadonlySet<string>,
 ): EvaluationReport {
-  if (task === 'chunking') return chunkingReport(gold, pred);
-  if (task === 'pos') return posReport(gold, pred, dictionary);
+  const kind = taskKind(task);
+  if (kind === 'chunking') return chunkingReport(gold, pred);
+  if (kind === 'pos') return posReport(gold, pred, dictionary);
   return segReport(gold, pred, dictionary);
 }
 

@@ -32,7 +32,7 @@ const INDEPENDENT = {
   scale: { color: 'independent', shape: 'independent', strokeDash: 'independent' },
   legend: { color: 'independent', shape: 'independent', strokeDash: 'independent' },
 };
-const TASK_TITLE: Record<TaskName, string> = { chunking: 'Chunking', pos: 'POS tagging', seg: 'Word segmentation' };
+const TASK_TITLE: Record<TaskName, string> = { chunking: 'Chunking', 'np-chunking': 'NP chunking', pos: 'POS tagging', seg: 'Word segmentation' };
 
 function find(runs: RunRecord[], task: TaskName, method: string, threads?: number): RunRecord | undefined {
   return runs.find((r) => r.spec.task === task && r.spec.method === method && (threads === undefined || r.spec.threads === threads));

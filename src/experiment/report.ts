@@ -6,7 +6,7 @@ import { specLabel, type Method } from './plan.js';
 import type { ExperimentResults } from './results.js';
 import type { TheoremResult } from './theorem.js';
 
-const TASK_TITLE: Record<TaskName, string> = { chunking: 'chunking', pos: 'POS', seg: 'segmentation' };
+const TASK_TITLE: Record<TaskName, string> = { chunking: 'chunking', 'np-chunking': 'NP chunking', pos: 'POS', seg: 'segmentation' };
 const METHOD_ORDER: Method[] = ['serial', 'async', 'async-sr', 'sync'];
 
 function n(x: number | null | undefined, digits = 2): string {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { InterruptedError } from '../engine/engine.js';
 import type { DataInfo, PassReport } from '../train/train-crf.js';
 import { builtinTemplatePath } from '../features/template.js';
-import { LSTM_DEFAULTS, TASK_SPECS } from '../train/tasks.js';
+import { LSTM_DEFAULTS, TASK_SPECS, taskKind } from '../train/tasks.js';
 import { fileIdentity, type TaskData } from './data.js';
 import { specLabel, type ExperimentOptions, type RunSpec } from './plan.js';
 import { machine, summarise, type Fingerprint, type RunRecord } from './results.js';
@@ -43,7 +43,7 @@ export function fingerprint(spec: RunSpec, data: TaskData, o: ExperimentOptions)
   return {
     model: spec.model, task: spec.task, method: spec.method, threads: spec.threads, passes: spec.passes, sr: spec.sr, seed: spec.seed,
     crf: spec.model === 'crf' ? o.crf : null,
-    template: spec.model === 'crf' ? fileIdentity(builtinTemplatePath(spec.task)).crc32 : null,
+    template: spec.model === 'crf' ? fileIdentity(builtinTemplatePath(taskKind(spec.task))).crc32 : null,
     hidden: spec.model === 'lstm' ? (o.hidden ?? null) : null,
     rates: spec.model === 'crf'
       ? {

@@ -5,7 +5,7 @@ import { sentenceWords } from '../data/segmented.js';
 import { tokenAccuracy } from '../eval/accuracy.js';
 import { conlleval } from '../eval/conlleval.js';
 import { sighanScore } from '../eval/sighan.js';
-import type { TaskName } from './tasks.js';
+import { taskKind, type TaskName } from './tasks.js';
 
 export interface Score {
   accuracy: number;
@@ -17,8 +17,9 @@ export interface Score {
 export function scoreTask(task: TaskName, gold: readonly Sentence[], pred: readonly (readonly string[])[]): Score {
   const goldTags = gold.map((s) => s.tags);
   const acc = tokenAccuracy(goldTags, pred).accuracy;
-  if (task === 'pos') return { accuracy: acc };
-  if (task === 'chunking') {
+  const kind = taskKind(task);
+  if (kind === 'pos') return { accuracy: acc };
+  if (kind === 'chunking') {
     const r = conlleval(goldTags, pred);
     return { accuracy: r.accuracy, f1: r.f1, precision: r.precision, recall: r.recall };
   }
@@ -28,5 +29,5 @@ export function scoreTask(task: TaskName, gold: readonly Sentence[], pred: reado
 
 /** The number a task is judged by. */
 export function headline(task: TaskName, s: Score): number {
-  return task === 'pos' ? s.accuracy : (s.f1 ?? s.accuracy);
+  return taskKind(task) === 'pos' ? s.accuracy : (s.f1 ?? s.accuracy);
 }

@@ -152,7 +152,7 @@ export async function trainCrf(options: TrainCrfOptions): Promise<TrainCrfResult
   const trainRaw = spec.read(o.train);
   const columns = trainingColumns(spec, trainRaw, o.template === undefined);
   const trainSents = spec.derive(trainRaw);
-  const templatePath = o.template ?? builtinTemplatePath(o.task);
+  const templatePath = o.template ?? builtinTemplatePath(spec.kind);
   const templateText = readTemplateFile(templatePath);
   const template = parseTemplate(templateText, templatePath);
   if (template.unigram.length === 0) throw new DataError(templatePath, undefined, 'the template has no U lines, so the model would have no observation features');

@@ -3,7 +3,7 @@
 // character and the character bigram ending at it. Hidden sizes follow the paper (170 POS,
 // 280 chunking, 220 segmentation) with I = H.
 import type { Sentence } from '../../data/types.js';
-import type { TaskName } from '../../train/tasks.js';
+import { taskKind, type TaskName } from '../../train/tasks.js';
 
 export interface InputField {
   name: string;
@@ -24,13 +24,14 @@ export interface LstmShape {
 const word = (s: Sentence, t: number) => s.tokens[t][0].toLowerCase();
 
 export function taskInputs(task: TaskName): LstmShape {
+  const kind = taskKind(task);
   const fields: InputField[] =
-    task === 'chunking'
+    kind === 'chunking'
       ? [
           { name: 'word', dim: 200, value: word },
           { name: 'pos', dim: 80, value: (s, t) => s.tokens[t][1] ?? '' },
         ]
-      : task === 'pos'
+      : kind === 'pos'
         ? [
             { name: 'word', dim: 120, value: word },
             { name: 'suffix3', dim: 50, value: (s, t) => { const w = word(s, t); return w.length >= 3 ? w.slice(-3) : w; } },
