@@ -162,7 +162,7 @@ interface CrfsuiteTagger {
 }
 
 /**
- * `npm run bench -- peers --task pos|seg|chunking --train F --test F [--model dense-crf] [--threads K]`:
+ * `npm run bench -- peers --task pos|seg|chunking|np-chunking --train F --test F [--model dense-crf] [--threads K]`:
  * our CRF (AsynGrad, default passes and rates) beside CRFsuite L-BFGS on the same features.
  */
 export async function benchPeers(args: string[]): Promise<void> {
