@@ -9,6 +9,8 @@
 //   sum_t sum_{f in feats(t)} node[f][y_t]
 //   + sum_{t>=1} (trans[y_{t-1}][y_t] + sum_{f in feats(t), f < E} edge[f][y_{t-1}][y_t])
 // Data (i32): featStart (nTok+1), featIds, labels; a sentence is the token range [tok0, tok0+T).
+// An edge-only feature f (a CRF++ B line with macros; f < E) is listed as ~f: it adds its edge
+// block only, never its node row (which stays 0).
 // Stamps (i32, one per block): 0 = transitions, 1+f = node row f, 1+F+f = edge block of feature f.
 //
 // Scratch (byte pointer, 16-byte aligned; 64 recommended). Yp = Y rounded up to a multiple of 4,
@@ -202,11 +204,14 @@ function readScores(w: usize, Y: i32, F: i32, E: i32, featStart: usize, featIds:
     const a = load<i32>(featStart + f4(j));
     const b = load<i32>(featStart + f4(j + 1));
     for (let k = a; k < b; k++) {
-      const f = load<i32>(featIds + f4(k));
+      const raw = load<i32>(featIds + f4(k));
+      const f = raw < 0 ? ~raw : raw;
       let s0 = 0;
-      if (account != 0) s0 = atomic.load<i32>(stamps + f4(1 + f));
-      vadd(Y, nodeBase + f4(f * Y), St);
-      if (account != 0) ov |= readOverlap(stamps, 1 + f, s0);
+      if (raw >= 0) {
+        if (account != 0) s0 = atomic.load<i32>(stamps + f4(1 + f));
+        vadd(Y, nodeBase + f4(f * Y), St);
+        if (account != 0) ov |= readOverlap(stamps, 1 + f, s0);
+      }
       if (Rt != 0 && f < E) {
         if (account != 0) s0 = atomic.load<i32>(stamps + f4(1 + F + f));
         vadd(YY, edgeBase + f4(f * YY), Rt);
@@ -445,10 +450,11 @@ function accumulate(Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, la
     const nodeOn = skip <= 0 || maxDeviation(Y, At, y) >= skip;
     const edgeOn = E > 0 && t > 0 && (skip <= 0 || maxDeviation(YY, Xt, yp * Y + y) >= skip);
     for (let k = fa; k < fb; k++) {
-      const f = load<i32>(featIds + f4(k));
+      const raw = load<i32>(featIds + f4(k));
+      const f = raw < 0 ? ~raw : raw;
       const off = YY + f * Y;
       const row = g + f4(off);
-      if (nodeOn) {
+      if (nodeOn && raw >= 0) {
         if (stamp) overlap |= writeBegin(stamps, 1 + f, tag);
         vaxpy(Y, a, At, row);
         store<f32>(row + f4(y), load<f32>(row + f4(y)) - a);
@@ -600,7 +606,10 @@ export function crf_marginals(w: usize, Y: i32, F: i32, E: i32, featStart: usize
   const nodeBase = w + f4(Y * Y);
   const a = load<i32>(featStart + f4(j));
   const b = load<i32>(featStart + f4(j + 1));
-  for (let k = a; k < b; k++) vadd(Y, nodeBase + f4(load<i32>(featIds + f4(k)) * Y), St);
+  for (let k = a; k < b; k++) {
+    const f = load<i32>(featIds + f4(k));
+    if (f >= 0) vadd(Y, nodeBase + f4(f * Y), St);
+  }
 }
 
 // Y x Y matrix (row stride Y) into a Y x Yp matrix with padding lanes -1e30.
@@ -634,7 +643,8 @@ export function crf_viterbi(w: usize, Y: i32, F: i32, E: i32, featStart: usize, 
       const a = load<i32>(featStart + f4(j));
       const b = load<i32>(featStart + f4(j + 1));
       for (let k = a; k < b; k++) {
-        const f = load<i32>(featIds + f4(k));
+        const raw = load<i32>(featIds + f4(k));
+        const f = raw < 0 ? ~raw : raw;
         if (f < E) vadd(YY, edgeBase + f4(f * YY), M);
       }
       toPadded(Y, M, P);

@@ -196,7 +196,7 @@ describe('asyngrad CLI', () => {
       [['--model', 'dense-crf', '--edge-l2', '-1'], /--edge-l2/],
       [['--model', 'dense-crf', '--edge-top', '0.4', '--edge-above', '5'], /give one/],
       [['--mode', 'serial', '--threads', '2'], /--mode serial runs one thread/],
-      [['--task', 'ner'], /--task must be one of chunking, pos, seg/],
+      [['--task', 'ner'], /--task must be one of chunking, np-chunking, pos, seg/],
       [['--lr', '0x10'], /--lr must be a number/],
       [['--sr', '0.5'], /--sr must be 0 \(off\) or a length of at least 1/],
       [['--keep-best'], /--keep-best selects on the development data: give --dev/],

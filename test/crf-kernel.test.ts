@@ -62,6 +62,15 @@ function randomData(seed: number, Y: number, F: number, E: number, lens: number[
   return { Y, F, E, featStart, featIds: Int32Array.from(ids), labels, sents, w };
 }
 
+/**
+ * The same data with features 0..B-1 edge-only (a CRF++ B line with macros): listed as ~f, they add
+ * their edge block and never their node row. B <= E.
+ */
+function withEdgeOnly(d: Data, B = 0): Data {
+  if (B > d.E) throw new Error('withEdgeOnly: B > E');
+  return { ...d, featIds: d.featIds.map((f) => (f < B ? ~f : f)) };
+}
+
 /** The data copied into a fresh shared memory, with g, stamps, list, scratch and out buffers. */
 class Harness {
   tw: TestWasm;
@@ -165,7 +174,8 @@ function worstRatio(got: ArrayLike<number>, ref: ArrayLike<number>, atol: number
   return worst;
 }
 
-const CONFIGS: Array<{ Y: number; F: number; E: number }> = [
+// B: features 0..B-1 are edge-only (CRF++ B lines with macros)
+const CONFIGS: Array<{ Y: number; F: number; E: number; B?: number }> = [
   { Y: 2, F: 7, E: 0 },
   { Y: 2, F: 7, E: 3 },
   { Y: 3, F: 10, E: 0 },
@@ -174,13 +184,16 @@ const CONFIGS: Array<{ Y: number; F: number; E: number }> = [
   { Y: 5, F: 12, E: 5 },
   { Y: 22, F: 30, E: 0 },
   { Y: 22, F: 30, E: 12 },
+  { Y: 3, F: 10, E: 4, B: 4 },
+  { Y: 5, F: 12, E: 5, B: 2 },
+  { Y: 22, F: 30, E: 12, B: 5 },
 ];
 
 describe('crf_grad vs the f64 reference', () => {
-  for (const { Y, F, E } of CONFIGS) {
-    it(`Y=${Y} F=${F} E=${E}: NLL, gradient, list, nll and marginals agree`, () => {
+  for (const { Y, F, E, B = 0 } of CONFIGS) {
+    it(`Y=${Y} F=${F} E=${E} B=${B}: NLL, gradient, list, nll and marginals agree`, () => {
       const lens = [1, 2, 3, 7, 12, 25];
-      const d = randomData(100 + Y * 7 + E, Y, F, E, lens, 5);
+      const d = withEdgeOnly(randomData(100 + Y * 7 + E, Y, F, E, lens, 5), B);
       const h = new Harness(d);
       for (let s = 0; s < lens.length; s++) {
         const [tok0, T] = d.sents[s];
@@ -200,6 +213,8 @@ describe('crf_grad vs the f64 reference', () => {
         expect(Math.abs(m.logZ - rm.logZ)).toBeLessThan(1e-4 * Math.max(1, Math.abs(rm.logZ)));
         expect(worstRatio(m.node, rm.node, 1e-5, 1e-4)).toBeLessThanOrEqual(1);
       }
+      // an edge-only feature's node row is never read nor written
+      for (let f = 0; f < B; f++) expect(Array.from(h.g.subarray(Y * Y + f * Y, Y * Y + (f + 1) * Y))).toEqual(new Array(Y).fill(0));
     });
   }
 
@@ -215,10 +230,10 @@ describe('crf_grad vs the f64 reference', () => {
 });
 
 describe('reference CRF', () => {
-  for (const E of [0, 4]) {
-    it(`finite differences prove the reference gradient (E=${E}, incl. edge weights)`, () => {
+  for (const [E, B] of [[0, 0], [4, 0], [4, 2]]) {
+    it(`finite differences prove the reference gradient (E=${E}, B=${B} edge-only, incl. edge weights)`, () => {
       const Y = 3, F = 6;
-      const d = randomData(11 + E, Y, F, E, [5], 3);
+      const d = withEdgeOnly(randomData(11 + E, Y, F, E, [5], 3), B);
       const w = Float64Array.from(d.w);
       const [tok0, T] = d.sents[0];
       const g = new Float64Array(w.length);
@@ -237,13 +252,16 @@ describe('reference CRF', () => {
         if (i >= Y * Y + F * Y && g[i] !== 0) checkedEdge++;
       }
       if (E > 0) expect(checkedEdge).toBeGreaterThan(0);
+      // edge-only features: the NLL does not depend on their node rows, and at least one is used
+      if (B > 0) expect(d.featIds.some((f) => f < 0)).toBe(true);
+      for (let i = Y * Y; i < Y * Y + B * Y; i++) expect(g[i]).toBe(0);
     });
   }
 
-  for (const E of [0, 3]) {
-    it(`brute force: log Z, NLL and Viterbi over all labellings (T=4, Y=3, E=${E})`, () => {
+  for (const [E, B] of [[0, 0], [3, 0], [3, 2]]) {
+    it(`brute force: log Z, NLL and Viterbi over all labellings (T=4, Y=3, E=${E}, B=${B})`, () => {
       const Y = 3, F = 5, T = 4;
-      const d = randomData(21 + E, Y, F, E, [T], 3, 1.5);
+      const d = withEdgeOnly(randomData(21 + E, Y, F, E, [T], 3, 1.5), B);
       const h = new Harness(d);
       const sc = crfScores(d.w, Y, F, E, d.featStart, d.featIds, 0, T);
       const all: number[] = [];
@@ -275,10 +293,10 @@ describe('reference CRF', () => {
 });
 
 describe('crf_viterbi', () => {
-  for (const { Y, F, E } of CONFIGS) {
-    it(`Y=${Y} E=${E}: the reference's best labelling`, () => {
+  for (const { Y, F, E, B = 0 } of CONFIGS) {
+    it(`Y=${Y} E=${E} B=${B}: the reference's best labelling`, () => {
       const lens = [1, 2, 5, 9, 17, 30];
-      const d = randomData(300 + Y + E, Y, F, E, lens, 5, 2);
+      const d = withEdgeOnly(randomData(300 + Y + E, Y, F, E, lens, 5, 2), B);
       const h = new Harness(d);
       for (let s = 0; s < lens.length; s++) {
         const [tok0, T] = d.sents[s];
@@ -343,9 +361,9 @@ describe('numerical safety', () => {
 });
 
 describe('touched list and read accounting', () => {
-  for (const { Y, F, E } of CONFIGS) {
-    it(`Y=${Y} E=${E}: sgd_apply over the list zeroes g; every listed block has gradient`, () => {
-      const d = randomData(700 + Y + E, Y, F, E, [1, 9, 20], 6);
+  for (const { Y, F, E, B = 0 } of CONFIGS) {
+    it(`Y=${Y} E=${E} B=${B}: sgd_apply over the list zeroes g; every listed block has gradient`, () => {
+      const d = withEdgeOnly(randomData(700 + Y + E, Y, F, E, [1, 9, 20], 6), B);
       const h = new Harness(d);
       const { k } = h.tw;
       for (let s = 0; s < d.sents.length; s++) {

@@ -67,6 +67,52 @@ describe('CRF training on CoNLL-2000 (1,500 training sentences)', () => {
     expect(CrfTagger.load(path).evaluate(test).f1).toBeCloseTo(f1, 1);
   });
 
+  it('CRF++ B lines with macros: edge-only features, weights on label pairs and none on labels; the model loads back', async () => {
+    // the classic template's first lines, the POS tag pair as an edge-only feature, and the transitions
+    const template = join(dir, 'bmacro.txt');
+    writeFileSync(template, 'U00:%x[-1,0]\nU01:%x[0,0]\nU02:%x[1,0]\nU10:%x[0,1]\nU11:%x[-1,1]/%x[0,1]\nB01:%x[-1,1]/%x[0,1]\nB\n');
+    const r = await trainCrf({ ...base, template, mode: 'async', threads: 2, passes: 4 });
+    const { Y, F, E, features } = r.tagger.header;
+    const B = r.tagger.dict.edgeOnly;
+    // every POS-tag pair seen in training is a feature, and only those come first
+    expect(B).toBeGreaterThan(100);
+    expect(features.slice(0, B).every((f) => f.startsWith('B01:'))).toBe(true);
+    expect(features.slice(B).every((f) => f.startsWith('U'))).toBe(true);
+    // the standard CRF has edge weights for exactly the B features
+    expect(E).toBe(B);
+    const w = r.tagger.weights;
+    const YY = Y * Y;
+    let nodeMax = 0, edgeMax = 0;
+    for (let i = YY; i < YY + B * Y; i++) nodeMax = Math.max(nodeMax, Math.abs(w[i]));
+    for (let i = YY + F * Y; i < w.length; i++) edgeMax = Math.max(edgeMax, Math.abs(w[i]));
+    expect(nodeMax).toBe(0);
+    expect(edgeMax).toBeGreaterThan(0.05);
+    expect(r.history.at(-1)!.test!.f1!).toBeGreaterThan(80);
+    const path = join(dir, 'bmacro.bin');
+    r.tagger.save(path);
+    const loaded = CrfTagger.load(path);
+    expect(loaded.dict.edgeOnly).toBe(B);
+    const sents = readColumnFile(test);
+    expect(loaded.predict(sents)).toEqual(r.tagger.predict(sents));
+    // the dense CRF adds the frequent U features' rich edges after them
+    const dense = await trainCrf({ ...base, template, model: 'dense-crf', passes: 1 });
+    expect(dense.tagger.header.E).toBeGreaterThan(B);
+    expect(dense.tagger.dict.edgeOnly).toBe(B);
+    // the standard CRF's --l2 covers the B features' edge block too: one serial pass, then one shrink
+    const one = { ...base, template, passes: 1, lr: 0.05 };
+    const free = await trainCrf({ ...one, l2: 0 }), shrunk = await trainCrf({ ...one, l2: 10 });
+    const edges = (t: typeof free) => t.tagger.weights.subarray(Y * Y + F * Y);
+    const ratio = Math.exp(-0.05 * 10);
+    const a = edges(free), b = edges(shrunk);
+    let big = 0, off = 0;
+    for (let i = 0; i < a.length; i++) {
+      big = Math.max(big, Math.abs(a[i]));
+      off = Math.max(off, Math.abs(b[i] - a[i] * ratio));
+    }
+    expect(big).toBeGreaterThan(0.01);
+    expect(off).toBeLessThan(1e-6);
+  });
+
   it('the test/dev data (which size the decode buffers in the shared memory) do not change training', async () => {
     const a = await trainCrf({ ...base, model: 'dense-crf', passes: 2, sr: 3 });
     const b = await trainCrf({ ...base, model: 'dense-crf', passes: 2, sr: 3, test: subset('test.txt', 40), dev: slice('test.txt', 300, 1200) });

@@ -547,8 +547,10 @@ function checkTemplate(text: string, source: string, nCols: number, tokens: stri
   expect(t.source).toBe(source);
   let maxCol = -1;
   const texts = new Set<string>();
-  for (const tl of t.unigram) {
-    expect(tl.text.startsWith('U')).toBe(true);
+  for (const tl of t.lines) {
+    // U lines, and B lines only with macros (a bare B is the transitions, not a line)
+    expect(tl.text.startsWith('U') || (tl.text.startsWith('B') && tl.macros.length > 0)).toBe(true);
+    expect(tl.edgeOnly).toBe(tl.text.startsWith('B'));
     expect(tl.text).toBe(text.split('\n')[tl.line - 1]!.trim());
     expect(texts.has(tl.text)).toBe(false);
     texts.add(tl.text);
@@ -562,15 +564,15 @@ function checkTemplate(text: string, source: string, nCols: number, tokens: stri
   const c = dataErrorOr(() => checkColumns(t, nCols, 'data.txt'), source, { maxLine: nLines, wholeFileOk: false });
   if (!c.ok) {
     expect(t.maxCol).toBeGreaterThanOrEqual(nCols);
-    expect(t.unigram.some((tl) => tl.line === c.error.line && tl.macros.some((m) => m.col >= nCols))).toBe(true);
+    expect(t.lines.some((tl) => tl.line === c.error.line && tl.macros.some((m) => m.col >= nCols))).toBe(true);
     return;
   }
   expect(t.maxCol).toBeLessThan(nCols);
   if (tokens.length === 0) return;
   const fs = expandToken(t, tokens, pos % tokens.length);
-  expect(fs.length).toBe(t.unigram.length);
+  expect(fs.length).toBe(t.lines.length);
   for (let k = 0; k < fs.length; k++) {
-    const tl = t.unigram[k]!;
+    const tl = t.lines[k]!;
     expect(fs[k]!.startsWith(tl.parts[0]!)).toBe(true);
     if (tl.macros.length === 0) expect(fs[k]).toBe(tl.text);
   }
@@ -902,7 +904,7 @@ describe('fuzz: regressions', () => {
       expect(e).toBeInstanceOf(DataError);
       expect(e.message).toMatch(/^big\.txt:2: macro .* is out of range/);
     }
-    expect(parseTemplate('U00:%x[-1000,0]/%x[1000,0]\n', 'ok.txt').unigram[0]!.macros).toEqual([{ row: -1000, col: 0 }, { row: 1000, col: 0 }]);
+    expect(parseTemplate('U00:%x[-1000,0]/%x[1000,0]\n', 'ok.txt').lines[0]!.macros).toEqual([{ row: -1000, col: 0 }, { row: 1000, col: 0 }]);
   });
 
   it('a model header that is not UTF-8 is refused as such', () => {
@@ -922,7 +924,7 @@ describe('fuzz: regressions', () => {
       [{ E: -1 }, /0 <= E <= F/],
       [{ E: 4 }, /0 <= E <= F/],
       [{ templateSource: undefined }, /templateSource must be strings/],
-      [{ task: 'ner' }, /task "ner" is not one of chunking, pos, seg/],
+      [{ task: 'ner' }, /task "ner" is not one of chunking, np-chunking, pos, seg/],
       [{ model: 'lstm' }, /model "lstm" is not crf or dense-crf/],
       [{ template: 'U00:%x[99999999999,0]\n' }, /out of range/],
     ];

@@ -30,16 +30,16 @@ describe('parseTemplate', () => {
     const t = parseTemplate('# c\n\nU00:%x[-2,0]\n  U05:%x[-1,0]/%x[0,1]  \nU99\n# Bigram\nB\n', 't.txt');
     expect(t.hasBigram).toBe(true);
     expect(t.maxCol).toBe(1);
-    expect(t.unigram.map((l) => [l.text, l.line])).toEqual([
+    expect(t.lines.map((l) => [l.text, l.line])).toEqual([
       ['U00:%x[-2,0]', 3],
       ['U05:%x[-1,0]/%x[0,1]', 4],
       ['U99', 5],
     ]);
-    expect(t.unigram[1]!.macros).toEqual([
+    expect(t.lines[1]!.macros).toEqual([
       { row: -1, col: 0 },
       { row: 0, col: 1 },
     ]);
-    expect(t.unigram[1]!.parts).toEqual(['U05:', '/', '']);
+    expect(t.lines[1]!.parts).toEqual(['U05:', '/', '']);
     expect(parseTemplate('U00:%x[0,0]\n', 't.txt').hasBigram).toBe(false);
   });
 
@@ -64,10 +64,14 @@ describe('parseTemplate', () => {
     expect(thrown(() => parseTemplate('U00:%x[0,0]\nU00:%x[0,0]\n', 'a.txt')).message).toMatch(/^a\.txt:2: duplicate template/);
   });
 
-  it('B lines with macros are refused, pointing to dense-crf', () => {
-    const e = thrown(() => parseTemplate('U00:%x[0,0]\n\nB01:%x[0,0]\n', 'rich.txt'));
-    expect(e.line).toBe(3);
-    expect(e.message).toMatch(/^rich\.txt:3: .*rich edges.*--model dense-crf/);
+  it('B lines with macros are edge-only observation lines (CRF++); a bare B is the transitions', () => {
+    const t = parseTemplate('U00:%x[0,0]\n\nB01:%x[-1,0]/%x[0,0]\nB\n', 'rich.txt');
+    expect(t.hasBigram).toBe(true);
+    expect(t.lines.map((l) => [l.text, l.line, l.edgeOnly])).toEqual([['U00:%x[0,0]', 1, false], ['B01:%x[-1,0]/%x[0,0]', 3, true]]);
+    expect(t.lines[1]!.macros).toEqual([{ row: -1, col: 0 }, { row: 0, col: 0 }]);
+    // a B line alone (with macros) also gives the transitions, and its identifier is checked as U's are
+    expect(parseTemplate('U00:%x[0,0]\nB01:%x[0,0]\n', 'b.txt').hasBigram).toBe(true);
+    expect(thrown(() => parseTemplate('U00:%x[0,0]\nB01:%x[0,0]\nB01:%x[1,0]\n', 'b.txt')).message).toMatch(/^b\.txt:3: template identifier B01 is already used on line 2/);
   });
 
   it('a column the data lacks is reported when the template is applied, naming the template line', () => {
@@ -87,11 +91,11 @@ describe('parseTemplate', () => {
 
   it('the shipped templates parse', () => {
     const c = readTemplateFile(builtinTemplatePath('chunking-crfpp'));
-    expect([c.unigram.length, c.hasBigram, c.maxCol]).toEqual([19, true, 1]);
+    expect([c.lines.length, c.hasBigram, c.maxCol]).toEqual([19, true, 1]);
     // the default chunking template: the classic 19 first, then word x POS and derived-column features
     const r = readTemplateFile(builtinTemplatePath('chunking'));
-    expect([r.unigram.length, r.hasBigram, r.maxCol]).toEqual([30, true, 10]);
-    expect(r.unigram.slice(0, 19).map((u) => u.text)).toEqual(c.unigram.map((u) => u.text));
+    expect([r.lines.length, r.hasBigram, r.maxCol]).toEqual([30, true, 10]);
+    expect(r.lines.slice(0, 19).map((u) => u.text)).toEqual(c.lines.map((u) => u.text));
     const p = readTemplateFile(builtinTemplatePath('pos'));
     expect(p.hasBigram).toBe(true);
     expect(p.maxCol).toBe(12); // the 12 derived columns after the word
@@ -128,6 +132,21 @@ describe('FeatureDictionary', () => {
     expect(full.edgeCount({ topFraction: 0.5, minCount: 3 })).toBe(1);
     expect(() => full.edgeCount({})).toThrow();
     expect(() => full.edgeCount({ topFraction: 1.5 })).toThrow();
+  });
+
+  it('edge-only features (B lines with macros) come first, each group by count; edgeCount adds them to the rule', () => {
+    // B features: B2:a 3, B2:b 2, B2:c 1 (the current word again, as a label-pair feature)
+    const tb = parseTemplate('U0:%x[0,0]\nU1:%x[-1,0]\nB2:%x[0,0]\n', 'd.tpl');
+    const d = FeatureDictionary.build(data, tb);
+    expect(d.features).toEqual(['B2:a', 'B2:b', 'B2:c', 'U0:a', 'U1:_B-1', 'U0:b', 'U1:a', 'U1:b', 'U0:c']);
+    expect(Array.from(d.counts)).toEqual([3, 2, 1, 3, 2, 2, 2, 2, 1]);
+    expect(d.edgeOnly).toBe(3);
+    expect(d.edgeCount({ minCount: 3 })).toBe(3 + 1);
+    expect(d.edgeCount({ minCount: 100 })).toBe(3);
+    expect(d.edgeCount({ topFraction: 0.5 })).toBe(3 + 3);
+    expect(FeatureDictionary.fromArrays(d.features).edgeOnly).toBe(3);
+    // a saved dictionary with a B feature after a U one is refused
+    expect(() => FeatureDictionary.fromArrays(['U0:a', 'B2:a'])).toThrow(/edge-only feature "B2:a" after the first U feature/);
   });
 
   it('labels in order of first appearance', () => {

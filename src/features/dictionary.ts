@@ -1,11 +1,13 @@
 // Feature and label dictionaries.
 //
-// A feature is an expanded unigram template line (e.g. `U05:the/dog`); it is independent of the
-// label (the model pairs every feature with every label). Features seen fewer than minCount times in
-// the training data are dropped, and ids are assigned in descending order of count, ties broken by
-// first occurrence (token by token, template line by template line), so the numbering is
-// deterministic and the most frequent features are a prefix 0..E-1: a rule such as "the top fraction F
-// of features" or "features seen at least N times" becomes "ids < E" (see edgeCount).
+// A feature is an expanded template line (e.g. `U05:the/dog`); it is independent of the label (the
+// model pairs every feature with every label, or with every label pair). Features seen fewer than
+// minCount times in the training data are dropped, and ids are assigned in descending order of count,
+// ties broken by first occurrence (token by token, template line by template line), so the numbering
+// is deterministic and the most frequent features are a prefix 0..E-1: a rule such as "the top
+// fraction F of features" or "features seen at least N times" becomes "ids < E" (see edgeCount).
+// Edge-only features (from B lines with macros, strings starting with B) come first, ids
+// 0..edgeOnly-1, each group in that order: they have edge weights whatever the rule, so E >= edgeOnly.
 //
 // Speed: the feature strings define the semantics (two lines that expand to the same string are the
 // same feature), but looking up millions of concatenated strings is slow. A dictionary built here
@@ -143,10 +145,15 @@ class NumTable {
 }
 
 const PAD_B = (k: number) => `_B-${k}`;
+
+/** A feature of a B line with macros (edge weights only): a template line's strings start with its type, U or B. */
+export function isEdgeOnlyFeature(feature: string): boolean {
+  return feature.charCodeAt(0) === 66; // 'B'
+}
 const PAD_A = (k: number) => `_B+${k}`;
 
 function sameLines(fast: FastIndex, t: Template): boolean {
-  const u = t.unigram;
+  const u = t.lines;
   if (u.length !== fast.lineTexts.length) return false;
   for (let i = 0; i < u.length; i++) if (u[i]!.text !== fast.lineTexts[i]) return false;
   return true;
@@ -155,8 +162,10 @@ function sameLines(fast: FastIndex, t: Template): boolean {
 export class FeatureDictionary {
   /** feature string of each id */
   readonly features: readonly string[];
-  /** training count of each id, non-increasing */
+  /** training count of each id, non-increasing within the edge-only features and within the rest */
   readonly counts: Int32Array;
+  /** the edge-only features (B lines with macros) are ids 0..edgeOnly-1 */
+  readonly edgeOnly: number;
   private readonly index: Map<string, number>;
   private readonly fast: FastIndex | null;
   private valueIds = new Int32Array(256);
@@ -164,6 +173,12 @@ export class FeatureDictionary {
   private constructor(features: string[], counts: Int32Array, index: Map<string, number> | null, fast: FastIndex | null) {
     this.features = features;
     this.counts = counts;
+    let b = 0;
+    while (b < features.length && isEdgeOnlyFeature(features[b]!)) b++;
+    for (let i = b; i < features.length; i++) {
+      if (isEdgeOnlyFeature(features[i]!)) throw new Error(`FeatureDictionary: edge-only feature ${JSON.stringify(features[i])} after the first U feature (they must come first)`);
+    }
+    this.edgeOnly = b;
     if (!index) {
       index = new Map();
       for (let i = 0; i < features.length; i++) index.set(features[i]!, i);
@@ -183,22 +198,23 @@ export class FeatureDictionary {
   }
 
   /**
-   * E such that ids 0..E-1 are the features selected by the rule. With both minCount and
-   * topFraction, both must hold (the smaller E).
+   * E such that ids 0..E-1 are the edge-only features and the U features selected by the rule (the
+   * fraction is of the U features). With both minCount and topFraction, both must hold (the smaller E).
    */
   edgeCount(rule: EdgeRule): number {
     if (rule.minCount === undefined && rule.topFraction === undefined) {
       throw new Error('edgeCount: give minCount and/or topFraction');
     }
+    const b = this.edgeOnly;
     let e = this.size;
     if (rule.topFraction !== undefined) {
       const f = rule.topFraction;
       if (!(f >= 0 && f <= 1)) throw new Error(`edgeCount: topFraction must be in [0, 1], got ${f}`);
-      e = Math.min(e, Math.floor(f * this.size + 1e-9));
+      e = Math.min(e, b + Math.floor(f * (this.size - b) + 1e-9));
     }
     if (rule.minCount !== undefined) {
-      // counts are non-increasing: first id whose count is below minCount
-      let lo = 0;
+      // counts are non-increasing after the edge-only features: first id whose count is below minCount
+      let lo = b;
       let hi = this.size;
       const c = this.counts;
       while (lo < hi) {
@@ -214,10 +230,10 @@ export class FeatureDictionary {
   /**
    * Feature ids of every (token, template line) of one sentence: out[i * lines + t] is the id of
    * line t at token i, or -1 when that feature is not in the dictionary. `out` must hold
-   * tokens.length * template.unigram.length entries. Columns are not checked here (checkColumns).
+   * tokens.length * template.lines.length entries. Columns are not checked here (checkColumns).
    */
   lookupSentence(template: Template, tokens: readonly (readonly string[])[], out: Int32Array): void {
-    const lines = template.unigram;
+    const lines = template.lines;
     const nl = lines.length;
     const len = tokens.length;
     const fast = this.fast;
@@ -300,7 +316,7 @@ export class FeatureDictionary {
   /** Counts the template's features over the training sentences and numbers them (see top of file). */
   static build(sentences: readonly Sentence[], template: Template, opts: DictionaryOptions = {}): FeatureDictionary {
     const minCount = opts.minCount ?? 1;
-    const lines = template.unigram;
+    const lines = template.lines;
     const nl = lines.length;
 
     // value slots: the distinct columns the template reads
@@ -406,30 +422,35 @@ export class FeatureDictionary {
       }
     }
 
-    // counting sort by descending count; equal counts keep first-occurrence order
+    // counting sort by descending count, the edge-only features first; equal counts keep
+    // first-occurrence order
     let maxCount = 0;
-    for (let i = 0; i < n; i++) if (counts[i]! > maxCount) maxCount = counts[i]!;
-    const next = new Int32Array(maxCount + 2); // next[c] = next final id for count c
-    for (let i = 0; i < n; i++) if (counts[i]! >= minCount) next[counts[i]!]!++;
-    let size = 0;
-    for (let c = maxCount; c >= 1; c--) {
-      const k = next[c]!;
-      next[c] = size;
-      size += k;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      if (counts[i]! > maxCount) maxCount = counts[i]!;
+      if (counts[i]! >= minCount) kept++;
     }
-    const perm = new Int32Array(n);
-    const features: string[] = new Array<string>(size);
-    const sorted = new Int32Array(size);
-    for (let tmp = 0; tmp < n; tmp++) {
-      const c = counts[tmp]!;
-      if (c < minCount) {
-        perm[tmp] = -1;
-        continue;
+    const perm = new Int32Array(n).fill(-1);
+    const features: string[] = new Array<string>(kept);
+    const sorted = new Int32Array(kept);
+    let size = 0;
+    for (const edgeGroup of [true, false]) {
+      const inGroup = (tmp: number) => counts[tmp]! >= minCount && isEdgeOnlyFeature(featStr[tmp]!) === edgeGroup;
+      const next = new Int32Array(maxCount + 2); // next[c] = next final id for count c
+      for (let i = 0; i < n; i++) if (inGroup(i)) next[counts[i]!]!++;
+      for (let c = maxCount; c >= 1; c--) {
+        const k = next[c]!;
+        next[c] = size;
+        size += k;
       }
-      const id = next[c]!++;
-      perm[tmp] = id;
-      features[id] = featStr[tmp]!;
-      sorted[id] = c;
+      for (let tmp = 0; tmp < n; tmp++) {
+        if (!inGroup(tmp)) continue;
+        const c = counts[tmp]!;
+        const id = next[c]!++;
+        perm[tmp] = id;
+        features[id] = featStr[tmp]!;
+        sorted[id] = c;
+      }
     }
     for (const [k, tmp] of strIndex) {
       const id = perm[tmp]!;

@@ -1,6 +1,8 @@
 // Feature extraction for a whole data set into flat typed arrays (CSR layout):
 //   sentence s covers tokens tokStart[s] .. tokStart[s+1]-1;
-//   token t has feature ids featIds[featStart[t] .. featStart[t+1]-1] (ascending);
+//   token t has feature ids featIds[featStart[t] .. featStart[t+1]-1] (ascending); an edge-only
+//   feature f (from a B line with macros) is stored as ~f (negative): the kernels give it no node
+//   weights, only its edge block;
 //   labels[t] is the gold label id of token t, or -1 (unlabeled input, or an unknown tag with
 //   unknownTag: 'ignore'; scorers must count a -1 token as wrong whatever is predicted).
 // Features that are not in the dictionary are dropped.
@@ -22,7 +24,7 @@ export interface Extracted {
   tokStart: Int32Array;
   /** nTok + 1 offsets into featIds */
   featStart: Int32Array;
-  /** feature ids of all tokens, ascending within a token */
+  /** feature ids of all tokens, ascending within a token; ~f (negative) for an edge-only feature f */
   featIds: Int32Array;
   /** nTok gold label ids (-1: none / unknown) */
   labels: Int32Array;
@@ -39,7 +41,8 @@ export function extract(
   const nSent = sentences.length;
   let nTok = 0;
   for (const s of sentences) nTok += s.tokens.length;
-  const nl = template.unigram.length;
+  const nl = template.lines.length;
+  const edgeOnlyLine = template.lines.map((l) => l.edgeOnly);
   const tokStart = new Int32Array(nSent + 1);
   const featStart = new Int32Array(nTok + 1);
   const labelIds = new Int32Array(nTok);
@@ -71,8 +74,9 @@ export function extract(
       featStart[tok] = nf;
       const begin = nf;
       for (let t = 0; t < nl; t++) {
-        const id = scratch[i * nl + t]!;
-        if (id < 0) continue;
+        const found = scratch[i * nl + t]!;
+        if (found < 0) continue;
+        const id = edgeOnlyLine[t] ? ~found : found;
         // insertion keeps the token's ids ascending (a token has only a few dozen)
         let j = nf++;
         while (j > begin && ids[j - 1]! > id) {

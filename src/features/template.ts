@@ -5,9 +5,11 @@
 //                 %x[row,col] replaced by column `col` of the token at offset `row` from the current
 //                 one, e.g. `U05:%x[-1,0]/%x[0,0]` gives `U05:the/dog`. A U line without macros is a
 //                 constant (bias) feature.
-//   B             transition (label bigram) features. A B line must not contain macros: edges that
-//                 depend on the observations ("rich edges") come from `--model dense-crf`, not from
-//                 templates.
+//   B             transition (label bigram) features: the label pair (y[i-1], y[i]).
+//   B<anything>   with macros, e.g. `B01:%x[0,0]`: as in CRF++, each expanded string is a feature of
+//                 the label pair only (edge-only: Y*Y weights, no per-label node weights), which is a
+//                 rich edge feature chosen by the template rather than by frequency. Its strings start
+//                 with B, a U line's with U, so a saved dictionary still tells them apart.
 // Offsets outside the sentence expand to CRF++'s padding symbols: _B-1, _B-2, ... before the first
 // token and _B+1, _B+2, ... after the last one. Column indices are checked against the data when the
 // template is applied (see checkColumns). Two U lines with the same identifier (the text before ':')
@@ -32,14 +34,16 @@ export interface TemplateLine {
   /** literal text around the macros: parts.length === macros.length + 1 */
   parts: string[];
   macros: Macro[];
+  /** a B line with macros: its features have edge (label-pair) weights only */
+  edgeOnly: boolean;
 }
 
 export interface Template {
   /** the template file name, for error messages */
   source: string;
-  /** unigram templates in file order */
-  unigram: TemplateLine[];
-  /** a `B` line was present: the model has label-transition features */
+  /** observation templates in file order: U lines, and B lines with macros (edgeOnly) */
+  lines: TemplateLine[];
+  /** a `B` line was present (bare or with macros): the model has label-transition features */
   hasBigram: boolean;
   /** largest column index used by a macro, -1 when none */
   maxCol: number;
@@ -56,15 +60,15 @@ export const MAX_MACRO_COL = 1_000_000;
 
 /** Parses CRF++ template text; `source` names it in error messages (DataError with source:line). */
 export function parseTemplate(text: string, source: string): Template {
-  const unigram: TemplateLine[] = [];
+  const lines: TemplateLine[] = [];
   let hasBigram = false;
   let maxCol = -1;
   const seenText = new Map<string, number>();
   const seenId = new Map<string, number>();
-  const lines = text.split('\n');
-  for (let ln = 0; ln < lines.length; ln++) {
+  const rows = text.split('\n');
+  for (let ln = 0; ln < rows.length; ln++) {
     const lineNo = ln + 1;
-    const raw = lines[ln]!.trim();
+    const raw = rows[ln]!.trim();
     if (raw.length === 0 || raw.startsWith('#')) continue;
     const kind = raw[0];
     if (kind !== 'U' && kind !== 'B') {
@@ -108,15 +112,9 @@ export function parseTemplate(text: string, source: string): Template {
     }
     parts.push(lit);
     if (kind === 'B') {
-      if (macros.length > 0) {
-        throw new DataError(
-          source,
-          lineNo,
-          `bigram template "${raw}" uses macros: observation-dependent transition features (rich edges) are not supported in templates; they come from --model dense-crf. Use a bare "B" line for label transitions.`,
-        );
-      }
       hasBigram = true;
-      continue;
+      // a bare B is the transitions; a B line without macros but with text (B00) is the same in CRF++
+      if (macros.length === 0) continue;
     }
     const dup = seenText.get(raw);
     if (dup !== undefined) throw new DataError(source, lineNo, `duplicate template "${raw}" (same as line ${dup})`);
@@ -135,9 +133,9 @@ export function parseTemplate(text: string, source: string): Template {
       seenId.set(id, lineNo);
     }
     for (const m of macros) maxCol = Math.max(maxCol, m.col);
-    unigram.push({ text: raw, line: lineNo, parts, macros });
+    lines.push({ text: raw, line: lineNo, parts, macros, edgeOnly: kind === 'B' });
   }
-  return { source, unigram, hasBigram, maxCol };
+  return { source, lines, hasBigram, maxCol };
 }
 
 /** Reads and parses a template file; error messages name `path` as given. */
@@ -159,7 +157,7 @@ export function builtinTemplatePath(name: BuiltinTemplate): string {
  */
 export function checkColumns(t: Template, nCols: number, dataSource = 'the data'): void {
   if (t.maxCol < nCols) return;
-  for (const tl of t.unigram) {
+  for (const tl of t.lines) {
     for (const m of tl.macros) {
       if (m.col >= nCols) {
         throw new DataError(
@@ -220,7 +218,7 @@ export function expandLine(tl: TemplateLine, tokens: readonly (readonly string[]
   return s;
 }
 
-/** All unigram feature strings at position pos, in template order. */
+/** All observation feature strings (U and B-with-macro lines) at position pos, in template order. */
 export function expandToken(t: Template, tokens: readonly (readonly string[])[], pos: number): string[] {
-  return t.unigram.map((tl) => expandLine(tl, tokens, pos));
+  return t.lines.map((tl) => expandLine(tl, tokens, pos));
 }

@@ -63,8 +63,10 @@ export function crfScores(w: Vec, Y: number, F: number, E: number, featStart: Ve
     const j = tok0 + t;
     if (t > 0) for (let i = 0; i < YY; i++) edge[t * YY + i] = w[i];
     for (let k = featStart[j]; k < featStart[j + 1]; k++) {
-      const f = featIds[k];
-      for (let y = 0; y < Y; y++) node[t * Y + y] += w[YY + f * Y + y];
+      // ~f (negative): an edge-only feature f (a B line with macros), no node row
+      const edgeOnly = featIds[k] < 0;
+      const f = edgeOnly ? ~featIds[k] : featIds[k];
+      if (!edgeOnly) for (let y = 0; y < Y; y++) node[t * Y + y] += w[YY + f * Y + y];
       if (t > 0 && f < E) {
         const o = YY + F * Y + f * YY;
         for (let i = 0; i < YY; i++) edge[t * YY + i] += w[o + i];
@@ -172,10 +174,13 @@ export function crfGrad(w: Vec, Y: number, F: number, E: number, featStart: Vec,
       g[path[t - 1] * Y + y] -= 1;
     }
     for (let k = featStart[j]; k < featStart[j + 1]; k++) {
-      const f = featIds[k];
+      const edgeOnly = featIds[k] < 0;
+      const f = edgeOnly ? ~featIds[k] : featIds[k];
       const o = YY + f * Y;
-      for (let c = 0; c < Y; c++) g[o + c] += m.node[t * Y + c];
-      g[o + y] -= 1;
+      if (!edgeOnly) {
+        for (let c = 0; c < Y; c++) g[o + c] += m.node[t * Y + c];
+        g[o + y] -= 1;
+      }
       if (t > 0 && f < E) {
         const eo = YY + F * Y + f * YY;
         for (let i = 0; i < YY; i++) g[eo + i] += m.edge[t * YY + i];
@@ -194,8 +199,9 @@ export function crfTouched(Y: number, F: number, E: number, featStart: Vec, feat
   for (let t = 0; t < T; t++) {
     const j = tok0 + t;
     for (let k = featStart[j]; k < featStart[j + 1]; k++) {
-      const f = featIds[k];
-      out.push([crfNodeOffset(Y, f), Y, 1 + f]);
+      const edgeOnly = featIds[k] < 0;
+      const f = edgeOnly ? ~featIds[k] : featIds[k];
+      if (!edgeOnly) out.push([crfNodeOffset(Y, f), Y, 1 + f]);
       if (t > 0 && f < E) out.push([crfEdgeOffset(Y, F, f), YY, 1 + F + f]);
     }
   }

@@ -155,12 +155,13 @@ export async function trainCrf(options: TrainCrfOptions): Promise<TrainCrfResult
   const templatePath = o.template ?? builtinTemplatePath(spec.kind);
   const templateText = readTemplateFile(templatePath);
   const template = parseTemplate(templateText, templatePath);
-  if (template.unigram.length === 0) throw new DataError(templatePath, undefined, 'the template has no U lines, so the model would have no observation features');
+  if (!template.lines.some((l) => !l.edgeOnly)) throw new DataError(templatePath, undefined, 'the template has no U lines, so the model would have no observation features');
   // CRF++ leaves the transitions out of a template without B; here they are always in the model
   if (!template.hasBigram) throw new DataError(templatePath, undefined, 'the template has no B line: asyngrad\'s CRFs always model label transitions (CRF++ would leave them out); add a line "B"');
   const dict = FeatureDictionary.build(trainSents, template, { minCount: o.minCount ?? 1 });
   const labels = LabelDictionary.build(trainSents);
-  let E = 0;
+  // edge-only features (B lines with macros) have edge weights in either model
+  let E = dict.edgeOnly;
   if (o.model === 'dense-crf') {
     E = o.edgeTopFraction !== undefined ? dict.edgeCount({ topFraction: o.edgeTopFraction }) : dict.edgeCount({ minCount: (o.edgeAbove ?? 10) + 1 });
   }
@@ -280,7 +281,9 @@ export async function trainCrf(options: TrainCrfOptions): Promise<TrainCrfResult
       const t1 = performance.now();
       const rest = crfEdgeOffset(shape.Y, shape.F, 0), edges = model.params - rest;
       if (l2 > 0) k.scal(rest, Math.exp(-lr * l2), engine.plan.model.wOffset);
-      if (edges > 0 && edgeL2! > 0) k.scal(edges, Math.exp(-lr * edgeL2!), engine.plan.model.wOffset + rest * 4);
+      // (the standard CRF's edge block holds only the edge-only features of B template lines: --l2)
+      const edgePrior = edgeL2 ?? l2;
+      if (edges > 0 && edgePrior > 0) k.scal(edges, Math.exp(-lr * edgePrior), engine.plan.model.wOffset + rest * 4);
       elapsed += s.seconds + (performance.now() - t1) / 1000;
       if (s.nonFinite > 0 || !Number.isFinite(s.loss) || !weightsLookFinite(w)) {
         throw new DivergenceError(`training diverged in pass ${p + 1} (loss ${s.loss}, ${s.nonFinite} non-finite samples): try a smaller learning rate than --lr ${lr0}`);

@@ -42,6 +42,7 @@ export class CrfTagger {
     if (weights.length !== crfParamCount(Y, F, E)) throw new Error(`CRF model: ${weights.length} weights, expected ${crfParamCount(Y, F, E)} for Y=${Y} F=${F} E=${E}`);
     this.template = parseTemplate(header.template, header.templateSource);
     this.dict = dict ?? FeatureDictionary.fromArrays(header.features);
+    if (this.dict.edgeOnly > E) throw new Error(`CRF model: ${this.dict.edgeOnly} edge-only (B template) features but only ${E} with edge weights`);
     this.labels = LabelDictionary.fromLabels(header.labels);
   }
 
