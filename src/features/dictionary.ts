@@ -145,12 +145,12 @@ class NumTable {
 }
 
 const PAD_B = (k: number) => `_B-${k}`;
+const PAD_A = (k: number) => `_B+${k}`;
 
 /** A feature of a B line with macros (edge weights only): a template line's strings start with its type, U or B. */
 export function isEdgeOnlyFeature(feature: string): boolean {
   return feature.charCodeAt(0) === 66; // 'B'
 }
-const PAD_A = (k: number) => `_B+${k}`;
 
 function sameLines(fast: FastIndex, t: Template): boolean {
   const u = t.lines;
