@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageFile } from '../src/runtime/package-root.js';
+import { conlleval } from '../src/eval/conlleval.js';
 
 const cli = packageFile('dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'asyngrad-cli-'));
@@ -26,6 +27,21 @@ describe('asyngrad CLI', () => {
   const train = subset('train.txt', 600);
   const test = subset('test.txt', 100);
   const model = join(dir, 'chunker.model');
+
+  it('np-chunking: tag keeps the gold column as the task reads it, so conlleval over tag output agrees with eval', () => {
+    const np = join(dir, 'np.model');
+    expect(run('train', '--model', 'crf', '--task', 'np-chunking', '--train', train, '--passes', '2', '--mode', 'serial', '--out', np).code).toBe(0);
+    const t = run('tag', '--model-file', np, '--input', test);
+    expect(t.code, t.err).toBe(0);
+    const rows = t.out.trim().split('\n').filter((l) => l !== '').map((l) => l.split(' '));
+    // word POS gold predicted: the gold column has only NP chunks, as eval reads it
+    expect(new Set(rows.map((r) => r[2]))).toEqual(new Set(['B-NP', 'I-NP', 'O']));
+    expect(rows.some((r) => r[2] === 'O' && r[1] === 'VBD')).toBe(true);
+    const gold = [rows.map((r) => r[2]!)], pred = [rows.map((r) => r[3]!)];
+    const e = run('eval', '--model-file', np, '--test', test, '--json');
+    expect(e.code, e.err).toBe(0);
+    expect(conlleval(gold, pred).f1).toBeCloseTo(JSON.parse(e.out).f1, 1);
+  });
 
   it('train --json prints one object per pass and a summary last', () => {
     const r = run('train', '--model', 'crf', '--task', 'chunking', '--train', train, '--test', test, '--threads', '2', '--mode', 'async', '--passes', '3', '--seed', '1', '--out', model, '--json');

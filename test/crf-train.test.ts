@@ -78,6 +78,8 @@ describe('CRF training on CoNLL-2000 (1,500 training sentences)', () => {
     expect(B).toBeGreaterThan(100);
     expect(features.slice(0, B).every((f) => f.startsWith('B01:'))).toBe(true);
     expect(features.slice(B).every((f) => f.startsWith('U'))).toBe(true);
+    // as in CRF++, none at a sentence's first token (whose previous POS would be the padding _B-1)
+    expect(features.some((f) => f.startsWith('B01:_B-1/'))).toBe(false);
     // the standard CRF has edge weights for exactly the B features
     expect(E).toBe(B);
     const w = r.tagger.weights;
@@ -234,6 +236,18 @@ describe('crf_step', () => {
     expect(lossB).toBeCloseTo(lossA, 5);
     const A = t.f32.slice(wa / 4, wa / 4 + P), B = t.f32.slice(wb / 4, wb / 4 + P);
     for (let i = 0; i < P; i++) expect(B[i]).toBeCloseTo(A[i], 5);
+    // the same with features 0..2 edge-only (B template lines: listed as ~f, no node row)
+    const pfiB = put(featIds.map((f) => (f < 3 ? ~f : f)));
+    expect(t.i32.slice(pfiB / 4, pfiB / 4 + T * 4).some((f) => f < 0)).toBe(true);
+    const wc = put(w0), g2 = put(new Float32Array(P));
+    const lossC = t.k.crf_grad(wc, Y, F, E, pfs, pfiB, plab, 0, T, g2, list, scratch, stamps, 0);
+    t.k.sgd_apply(wc, g2, list, t.i32[scratch / 4], -0.1, stamps, 0);
+    const wd = put(w0);
+    expect(t.k.crf_step(wd, Y, F, E, pfs, pfiB, plab, 0, T, 0.1, 0, scratch, stamps, 0)).toBeCloseTo(lossC, 5);
+    const C = t.f32.slice(wc / 4, wc / 4 + P), D = t.f32.slice(wd / 4, wd / 4 + P);
+    for (let i = 0; i < P; i++) expect(D[i]).toBeCloseTo(C[i], 5);
+    // their node rows did not move
+    for (let i = Y * Y; i < Y * Y + 3 * Y; i++) expect(D[i]).toBe(w0[i]);
     // stamps: every written block's write finished (even) and carries the write's tag
     const st = t.i32.slice(stamps / 4, stamps / 4 + 1 + F + E);
     expect(st.every((x) => x === 0 || x === 8)).toBe(true);

@@ -2,7 +2,7 @@
 // twins), the wasm pipeline against the twins, and training by the three engines on a CoNLL-2000
 // subset, with its model file, Viterbi decoding and probabilities.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { loadTagger } from '../src/models/load.js';
 import { readColumnFile } from '../src/data/column.js';
 import { packageFile } from '../src/runtime/package-root.js';
 import type { LstmTagger } from '../src/models/lstm/tagger.js';
+import { encodeModel } from '../src/io/model-file.js';
 
 const r = rng(5);
 const rand = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
@@ -135,6 +136,10 @@ describe('Bi-LSTM-CRF training', () => {
     res.tagger.save(path);
     const loaded = loadTagger(path) as LstmTagger;
     expect(loaded.header.model).toBe('lstm-crf');
+    // a header whose task is none of ours is refused by name (not loaded with some task's inputs)
+    const bad = join(dir, 'lstm-crf-ner.model');
+    writeFileSync(bad, encodeModel({ ...loaded.header, task: 'ner' }, loaded.weights));
+    expect(() => loadTagger(bad)).toThrow(/corrupt Bi-LSTM header \(task "ner" is not one of chunking, np-chunking, pos, seg\)/);
     expect(Buffer.from(loaded.weights.buffer).equals(Buffer.from(res.tagger.weights.buffer))).toBe(true);
     const sents = readColumnFile(base.test!).slice(0, 25);
     const tags = loaded.predict(sents);

@@ -135,16 +135,23 @@ describe('FeatureDictionary', () => {
   });
 
   it('edge-only features (B lines with macros) come first, each group by count; edgeCount adds them to the rule', () => {
-    // B features: B2:a 3, B2:b 2, B2:c 1 (the current word again, as a label-pair feature)
+    // B features (the current word again, as a label-pair feature), counted from each sentence's
+    // second token on as in CRF++: B2:b 1 (first), B2:a 2, B2:c 1; the first tokens' a and b are not
     const tb = parseTemplate('U0:%x[0,0]\nU1:%x[-1,0]\nB2:%x[0,0]\n', 'd.tpl');
     const d = FeatureDictionary.build(data, tb);
     expect(d.features).toEqual(['B2:a', 'B2:b', 'B2:c', 'U0:a', 'U1:_B-1', 'U0:b', 'U1:a', 'U1:b', 'U0:c']);
-    expect(Array.from(d.counts)).toEqual([3, 2, 1, 3, 2, 2, 2, 2, 1]);
+    expect(Array.from(d.counts)).toEqual([2, 1, 1, 3, 2, 2, 2, 2, 1]);
     expect(d.edgeOnly).toBe(3);
     expect(d.edgeCount({ minCount: 3 })).toBe(3 + 1);
     expect(d.edgeCount({ minCount: 100 })).toBe(3);
     expect(d.edgeCount({ topFraction: 0.5 })).toBe(3 + 3);
     expect(FeatureDictionary.fromArrays(d.features).edgeOnly).toBe(3);
+    // extraction lists them as ~id, and not at a sentence's first token
+    const x = extract(data, tb, d, LabelDictionary.build(data));
+    const first = Array.from(x.featIds.subarray(x.featStart[0]!, x.featStart[1]!));
+    expect(first.every((f) => f >= 0)).toBe(true);
+    const second = Array.from(x.featIds.subarray(x.featStart[1]!, x.featStart[2]!));
+    expect(second).toContain(~d.id('B2:b'));
     // a saved dictionary with a B feature after a U one is refused
     expect(() => FeatureDictionary.fromArrays(['U0:a', 'B2:a'])).toThrow(/edge-only feature "B2:a" after the first U feature/);
   });

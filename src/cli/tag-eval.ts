@@ -49,10 +49,14 @@ export function registerTagEval(program: Command): void {
       const columns = tagger.header.columns;
       const withGold = tagger.task !== 'seg' && columns !== undefined && sents[0].tokens[0].length === columns + 1;
       const observed = withGold ? sents.map((s) => ({ ...s, tokens: s.tokens.map((t) => t.slice(0, -1)) })) : sents;
+      // the kept gold column as the task reads gold tags (np-chunking: the NP chunks), so that
+      // conlleval over the output scores what eval scores
+      const gold = spec.goldTag;
+      const shown = withGold && gold ? sents.map((s) => ({ ...s, tokens: s.tokens.map((t) => [...t.slice(0, -1), gold(t[t.length - 1]!)]) })) : sents;
       const lstm = tagger instanceof LstmTagger ? tagger : null;
       const scored = o.probabilities ? await (lstm ? lstm.predictWithProbabilitiesAsync(observed, { threads: o.threads }) : tagger.predictWithProbabilities(observed)) : null;
       const tags = scored ? scored.map((r) => r.tags) : await (lstm ? lstm.predictAsync(observed, { threads: o.threads }) : tagger.predict(observed));
-      write(tagger.task === 'seg' ? segmentedOutput(sents, tags) : columnOutput(sents, tags, firstLineHasTab(text) ? '\t' : ' ', scored));
+      write(tagger.task === 'seg' ? segmentedOutput(sents, tags) : columnOutput(shown, tags, firstLineHasTab(text) ? '\t' : ' ', scored));
     });
 
   program

@@ -3,14 +3,19 @@
 import type { Sentence } from './types.js';
 
 /**
- * The sentences with every chunk tag whose type is not in `keep` replaced by O. A tag is
- * PREFIX-TYPE (B-NP, I-VP, and E-/S- of IOBES alike); a tag without a type (O) stays O.
+ * A chunk tag as the kept types see it: PREFIX-TYPE (B-NP, I-VP, and E-/S- of IOBES alike) stays
+ * when TYPE is kept, anything else (another type, or O) becomes O.
  */
-export function keepChunkTypes(sentences: Sentence[], keep: readonly string[]): Sentence[] {
+export function chunkTagKeeper(keep: readonly string[]): (tag: string) => string {
   const kept = new Set(keep);
-  const tag = (t: string) => {
+  return (t) => {
     const dash = t.indexOf('-');
     return dash > 0 && kept.has(t.slice(dash + 1)) ? t : 'O';
   };
+}
+
+/** The sentences with every chunk tag whose type is not in `keep` replaced by O. */
+export function keepChunkTypes(sentences: Sentence[], keep: readonly string[]): Sentence[] {
+  const tag = chunkTagKeeper(keep);
   return sentences.map((s) => (s.tags.length ? { ...s, tags: s.tags.map(tag) } : s));
 }

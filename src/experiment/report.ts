@@ -88,7 +88,7 @@ export function renderReport(res: ExperimentResults, files: { figures: string[];
       '',
       `Score: the last pass's score on the held-out set (chunking: phrase F1 as conlleval computes it; POS: token accuracy; segmentation: word F1 as the SIGHAN scorer computes it). ` +
         `Time: training seconds per pass (the engine's pass time${isCrf ? ' plus the once-a-pass L2 shrink' : ''}; no feature extraction or scoring), the paper's "time cost per iteration". ` +
-        `${isCrf ? `SGD: ${o.crf}, initial rate, L2 and per-pass decay per task (the paper's; POS tuned on UD-EWT dev)${crfRates(res, tasks)}; features from the task's bundled template (\`templates/<task>.txt\`). SR: structure regularisation with mini-samples of ${o.sr} tokens.` : `Adam: β1 = β2 = 0.95, ε = 1e-4, as in the paper.${lstmSettings(res)}`} ` +
+        `${isCrf ? `SGD: ${o.crf}, initial rate, L2 and per-pass decay per task (the paper's; POS tuned on UD-EWT dev)${crfRates(res, tasks)}; features from the task's bundled template (\`templates/<task>.txt\`; NP chunking: \`templates/chunking.txt\`). SR: structure regularisation with mini-samples of ${o.sr} tokens.` : `Adam: β1 = β2 = 0.95, ε = 1e-4, as in the paper.${lstmSettings(res)}`} ` +
         'sync: the synchronous baseline (each round, k gradients on the same weights, summed, applied between barriers).',
       '',
     );

@@ -26,7 +26,7 @@ export interface DictionaryOptions {
 export interface EdgeRule {
   /** features seen at least minCount times (for "count > N" pass N + 1) */
   minCount?: number;
-  /** the most frequent fraction (0..1) of the dictionary: floor(topFraction * size) features */
+  /** the most frequent fraction (0..1) of the U features: floor(topFraction * (size - edgeOnly)) of them */
   topFraction?: number;
 }
 
@@ -393,6 +393,8 @@ export class FeatureDictionary {
       const vid = dict.sentenceValues(fast, toks, false);
       for (let i = 0; i < len; i++) {
         for (let t = 0; t < nl; t++) {
+          // as in CRF++, a B line has no feature at the first token (no label pair ends there)
+          if (i === 0 && lines[t]!.edgeOnly) continue;
           const fl = fast.lines[t]!;
           const map = fl.map;
           let key = 0;

@@ -75,7 +75,8 @@ export function extract(
       const begin = nf;
       for (let t = 0; t < nl; t++) {
         const found = scratch[i * nl + t]!;
-        if (found < 0) continue;
+        // a B line's feature has no label pair at the first token (CRF++ starts them at the second)
+        if (found < 0 || (i === 0 && edgeOnlyLine[t])) continue;
         const id = edgeOnlyLine[t] ? ~found : found;
         // insertion keeps the token's ids ascending (a token has only a few dozen)
         let j = nf++;

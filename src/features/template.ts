@@ -9,7 +9,8 @@
 //   B<anything>   with macros, e.g. `B01:%x[0,0]`: as in CRF++, each expanded string is a feature of
 //                 the label pair only (edge-only: Y*Y weights, no per-label node weights), which is a
 //                 rich edge feature chosen by the template rather than by frequency. Its strings start
-//                 with B, a U line's with U, so a saved dictionary still tells them apart.
+//                 with B, a U line's with U, so a saved dictionary still tells them apart. As in CRF++
+//                 it has no feature at a sentence's first token (no label pair ends there).
 // Offsets outside the sentence expand to CRF++'s padding symbols: _B-1, _B-2, ... before the first
 // token and _B+1, _B+2, ... after the last one. Column indices are checked against the data when the
 // template is applied (see checkColumns). Two U lines with the same identifier (the text before ':')

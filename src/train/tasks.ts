@@ -8,7 +8,7 @@ import { observationColumns, readColumnFile, readColumnText } from '../data/colu
 import { DataError } from '../data/errors.js';
 import { readSegmentedFile, readSegmentedText } from '../data/segmented.js';
 import type { Sentence } from '../data/types.js';
-import { keepChunkTypes } from '../data/chunk-types.js';
+import { chunkTagKeeper, keepChunkTypes } from '../data/chunk-types.js';
 
 export type TaskName = 'chunking' | 'np-chunking' | 'pos' | 'seg';
 export const TASKS: readonly TaskName[] = ['chunking', 'np-chunking', 'pos', 'seg'];
@@ -38,6 +38,8 @@ export interface TaskSpec {
   readText(text: string, source: string, labeled?: boolean): Sentence[];
   /** appends derived observation columns (word suffixes, character class…) */
   derive(sentences: Sentence[]): Sentence[];
+  /** how read() turns a file's gold tag into the task's (np-chunking: other chunk types become O); absent: as it is */
+  goldTag?(tag: string): string;
 }
 
 const chunking: TaskSpec = {
@@ -66,6 +68,7 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
     name: 'np-chunking',
     read: (p, labeled = true) => keepChunkTypes(readColumnFile(p, { labeled }), ['NP']),
     readText: (t, src, labeled = true) => keepChunkTypes(readColumnText(t, src, { labeled }), ['NP']),
+    goldTag: chunkTagKeeper(['NP']),
   },
   pos: {
     name: 'pos',
@@ -114,7 +117,7 @@ export const LSTM_DEFAULTS = { passes: 5, adamLr: 1e-3, sgdLr: 0.05, decay: 0.9,
 
 /** The kind of a task (np-chunking is chunking). */
 export function taskKind(name: TaskName): TaskKind {
-  return TASK_SPECS[name].kind;
+  return taskSpec(name).kind;
 }
 
 export function taskSpec(name: string): TaskSpec {

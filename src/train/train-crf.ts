@@ -45,14 +45,15 @@ export interface TrainCrfOptions {
   l2?: number;
   /**
    * dense CRF: the L2 strength of the rich-edge weights (default per task; --l2 covers the node and
-   * transition weights). Ignored by the standard CRF, which has none.
+   * transition weights). Ignored by the standard CRF, whose only edge weights (those of B template
+   * lines with macros) take --l2.
    */
   edgeL2?: number;
   /** drop features seen fewer times (default 1) */
   minCount?: number;
   /** rich edges for node features seen more than N times (default 10, the paper's rule) */
   edgeAbove?: number;
-  /** or: rich edges for the most frequent fraction of features (Sun's code: 0.4) */
+  /** or: rich edges for the most frequent fraction of the U features (Sun's code: 0.4) */
   edgeTopFraction?: number;
   /** skip token updates whose gradient entries are all below this (0: exact; default 1e-3) */
   skip?: number;
