@@ -41,6 +41,11 @@ const HDR: usize = 64;
 const TINY: f32 = 1e-25;
 const PADV: f32 = -1e30;
 
+// The feature of a featIds entry: an edge-only feature f is listed as ~f (see the top of this file).
+@inline function featureOf(raw: i32): i32 {
+  return raw < 0 ? ~raw : raw;
+}
+
 @inline function hmax4(v: v128): f32 {
   return Mathf.max(Mathf.max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), Mathf.max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
 }
@@ -205,7 +210,7 @@ function readScores(w: usize, Y: i32, F: i32, E: i32, featStart: usize, featIds:
     const b = load<i32>(featStart + f4(j + 1));
     for (let k = a; k < b; k++) {
       const raw = load<i32>(featIds + f4(k));
-      const f = raw < 0 ? ~raw : raw;
+      const f = featureOf(raw);
       let s0 = 0;
       if (raw >= 0) {
         if (account != 0) s0 = atomic.load<i32>(stamps + f4(1 + f));
@@ -451,7 +456,7 @@ function accumulate(Y: i32, F: i32, E: i32, featStart: usize, featIds: usize, la
     const edgeOn = E > 0 && t > 0 && (skip <= 0 || maxDeviation(YY, Xt, yp * Y + y) >= skip);
     for (let k = fa; k < fb; k++) {
       const raw = load<i32>(featIds + f4(k));
-      const f = raw < 0 ? ~raw : raw;
+      const f = featureOf(raw);
       const off = YY + f * Y;
       const row = g + f4(off);
       if (nodeOn && raw >= 0) {
@@ -644,7 +649,7 @@ export function crf_viterbi(w: usize, Y: i32, F: i32, E: i32, featStart: usize, 
       const b = load<i32>(featStart + f4(j + 1));
       for (let k = a; k < b; k++) {
         const raw = load<i32>(featIds + f4(k));
-        const f = raw < 0 ? ~raw : raw;
+        const f = featureOf(raw);
         if (f < E) vadd(YY, edgeBase + f4(f * YY), M);
       }
       toPadded(Y, M, P);

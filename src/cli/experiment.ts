@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { packageFile } from '../runtime/package-root.js';
-import { TASKS, TASK_SPECS, type TaskName } from '../train/tasks.js';
+import { TASKS, TASK_SPECS, isTaskName, type TaskName } from '../train/tasks.js';
 import { availableTasks } from '../experiment/data.js';
 import { ExperimentUsageError, runExperiment, runTheoremOnly } from '../experiment/experiment.js';
 import { ExperimentProgress } from '../experiment/progress.js';
@@ -31,7 +31,7 @@ function listOption(name: string, lo: number, hi: number) {
 
 function taskList(v: string): TaskName[] {
   const xs = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const bad = xs.filter((x) => !TASKS.includes(x as TaskName));
+  const bad = xs.filter((x) => !isTaskName(x));
   if (!xs.length || bad.length) throw new UsageError(`--tasks must be a comma-separated list of ${TASKS.join(', ')} (got "${v}")`);
   return [...new Set(xs)] as TaskName[];
 }

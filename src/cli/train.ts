@@ -4,7 +4,7 @@ import { InterruptedError, MODES, SAMPLINGS, defaultThreads, effectiveRun } from
 import { trainCrf, type DataInfo, type PassReport } from '../train/train-crf.js';
 import { trainLstm, LSTM_DEFAULTS } from '../train/train-lstm.js';
 import { headline } from '../train/score.js';
-import { TASKS, bundledData, taskSpec, type TaskName } from '../train/tasks.js';
+import { TASKS, bundledData, isTaskName, taskSpec, type TaskName } from '../train/tasks.js';
 import { PassProgress } from './progress.js';
 import { checkWritable, intOption, numberOption, UsageError } from './options.js';
 import { interrupt } from './interrupt.js';
@@ -53,7 +53,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'one JSON object per pass and a final summary object', false)
     .option('--debug', 'print stack traces', false)
     .action(async (o, cmd: Command) => {
-      if (!(TASKS as readonly string[]).includes(o.task)) throw new UsageError(`--task must be one of ${TASKS.join(', ')} (got "${o.task}")`);
+      if (!isTaskName(o.task)) throw new UsageError(`--task must be one of ${TASKS.join(', ')} (got "${o.task}")`);
       const task = taskSpec(o.task).name;
       checkApplicable(o, (name) => cmd.getOptionValueSource(name) === 'cli');
       const trainPath = o.train ?? bundledData(task, 'train');

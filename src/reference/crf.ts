@@ -55,6 +55,11 @@ export interface CrfScores {
   edge: Float64Array;
 }
 
+/** The feature of a featIds entry: an edge-only feature f (a B template line with macros) is listed as ~f. */
+function featureOf(raw: number): number {
+  return raw < 0 ? ~raw : raw;
+}
+
 export function crfScores(w: Vec, Y: number, F: number, E: number, featStart: Vec, featIds: Vec, tok0: number, T: number): CrfScores {
   const YY = Y * Y;
   const node = new Float64Array(T * Y);
@@ -65,7 +70,7 @@ export function crfScores(w: Vec, Y: number, F: number, E: number, featStart: Ve
     for (let k = featStart[j]; k < featStart[j + 1]; k++) {
       // ~f (negative): an edge-only feature f (a B line with macros), no node row
       const edgeOnly = featIds[k] < 0;
-      const f = edgeOnly ? ~featIds[k] : featIds[k];
+      const f = featureOf(featIds[k]);
       if (!edgeOnly) for (let y = 0; y < Y; y++) node[t * Y + y] += w[YY + f * Y + y];
       if (t > 0 && f < E) {
         const o = YY + F * Y + f * YY;
@@ -175,7 +180,7 @@ export function crfGrad(w: Vec, Y: number, F: number, E: number, featStart: Vec,
     }
     for (let k = featStart[j]; k < featStart[j + 1]; k++) {
       const edgeOnly = featIds[k] < 0;
-      const f = edgeOnly ? ~featIds[k] : featIds[k];
+      const f = featureOf(featIds[k]);
       const o = YY + f * Y;
       if (!edgeOnly) {
         for (let c = 0; c < Y; c++) g[o + c] += m.node[t * Y + c];
@@ -200,7 +205,7 @@ export function crfTouched(Y: number, F: number, E: number, featStart: Vec, feat
     const j = tok0 + t;
     for (let k = featStart[j]; k < featStart[j + 1]; k++) {
       const edgeOnly = featIds[k] < 0;
-      const f = edgeOnly ? ~featIds[k] : featIds[k];
+      const f = featureOf(featIds[k]);
       if (!edgeOnly) out.push([crfNodeOffset(Y, f), Y, 1 + f]);
       if (t > 0 && f < E) out.push([crfEdgeOffset(Y, F, f), YY, 1 + F + f]);
     }

@@ -115,6 +115,11 @@ export const TASK_SPECS: Record<TaskName, TaskSpec> = {
  */
 export const LSTM_DEFAULTS = { passes: 5, adamLr: 1e-3, sgdLr: 0.05, decay: 0.9, embeddings: 'lazy' as const };
 
+/** Whether a value (an option, a model file's header field) names one of the tasks. */
+export function isTaskName(x: unknown): x is TaskName {
+  return (TASKS as readonly unknown[]).includes(x);
+}
+
 /** The kind of a task (np-chunking is chunking). */
 export function taskKind(name: TaskName): TaskKind {
   return taskSpec(name).kind;

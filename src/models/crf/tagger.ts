@@ -8,7 +8,7 @@ import { parseTemplate, type Template } from '../../features/template.js';
 import { loadModel, saveModel, ModelFileError } from '../../io/model-file.js';
 import { ArenaLayout } from '../../runtime/arena.js';
 import { compileKernels, heapBase, instantiate } from '../../runtime/wasm.js';
-import { TASKS, taskSpec, type TaskName } from '../../train/tasks.js';
+import { TASKS, isTaskName, taskSpec, type TaskName } from '../../train/tasks.js';
 import { scoreTask, type Score } from '../../train/score.js';
 import { crfParamCount } from '../../reference/crf.js';
 import { CrfDecoder, reserveDecode, sentenceBounds } from './decoder.js';
@@ -148,7 +148,7 @@ function crfHeaderProblem(h: CrfHeader): string | null {
   if (!strings(h.labels) || h.labels.length !== Y) return `labels must be ${Y} strings`;
   if (!strings(h.features) || h.features.length !== F) return `features must be ${F} strings`;
   if (typeof h.template !== 'string' || typeof h.templateSource !== 'string') return 'template and templateSource must be strings';
-  if (!(TASKS as readonly unknown[]).includes(h.task)) return `task ${JSON.stringify(h.task)} is not one of ${TASKS.join(', ')}`;
+  if (!isTaskName(h.task)) return `task ${JSON.stringify(h.task)} is not one of ${TASKS.join(', ')}`;
   if (h.model !== 'crf' && h.model !== 'dense-crf') return `model ${JSON.stringify(h.model)} is not crf or dense-crf`;
   return null;
 }

@@ -4,7 +4,7 @@ import { checkObservationColumns } from '../../data/column.js';
 import { loadModel, saveModel, ModelFileError } from '../../io/model-file.js';
 import { ArenaLayout } from '../../runtime/arena.js';
 import { compileKernels, heapBase, instantiate } from '../../runtime/wasm.js';
-import { TASKS, taskSpec, type TaskName } from '../../train/tasks.js';
+import { TASKS, isTaskName, taskSpec, type TaskName } from '../../train/tasks.js';
 import { scoreTask, type Score } from '../../train/score.js';
 import { encode, taskInputs, Vocab, withDims, type LstmShape } from './inputs.js';
 import { lstmLayout, lstmScratchLayout } from './model.js';
@@ -237,7 +237,7 @@ export class LstmTagger {
     if (header?.format !== 'asyngrad-lstm') throw new ModelFileError(path, 'not a Bi-LSTM model');
     if (!Array.isArray(header.labels) || !Array.isArray(header.vocabs) || !Number.isInteger(header.H)) throw new ModelFileError(path, 'corrupt Bi-LSTM header');
     if (header.model !== 'lstm' && header.model !== 'lstm-crf') throw new ModelFileError(path, `corrupt Bi-LSTM header (model ${JSON.stringify(header.model)})`);
-    if (!(TASKS as readonly unknown[]).includes(header.task)) throw new ModelFileError(path, `corrupt Bi-LSTM header (task ${JSON.stringify(header.task)} is not one of ${TASKS.join(', ')})`);
+    if (!isTaskName(header.task)) throw new ModelFileError(path, `corrupt Bi-LSTM header (task ${JSON.stringify(header.task)} is not one of ${TASKS.join(', ')})`);
     if (header.columns !== undefined && !(Number.isSafeInteger(header.columns) && header.columns >= 1)) throw new ModelFileError(path, `corrupt Bi-LSTM header (columns ${JSON.stringify(header.columns)})`);
     if (header.dims !== undefined && !(Array.isArray(header.dims) && header.dims.length === header.vocabs.length && header.dims.every((d) => Number.isSafeInteger(d) && d >= 1))) {
       throw new ModelFileError(path, `corrupt Bi-LSTM header (dims ${JSON.stringify(header.dims)})`);
